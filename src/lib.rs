@@ -1,0 +1,12 @@
+//! Volscope: implied-volatility smiles and surfaces for crypto options.
+//!
+//! The core (this library without the `gui` feature) holds the pricing, and grows to market data, models,
+//! calibration and IO; it never depends on egui. The desktop app ([`gui`], feature `gui`) and the command
+//! line ([`cli`]) are clients of it.
+
+pub mod cli;
+pub mod io;
+pub mod pricing;
+
+#[cfg(feature = "gui")]
+pub mod gui;

@@ -55,7 +55,10 @@ fn coin_currency_rows_convert_with_the_forward_and_add_premium_adjusted_delta() 
     use volscope::pricing::{price_coin, OptionKind, OptionSpec};
     let spec = OptionSpec::undiscounted(OptionKind::Put, 65_000.0, 55_000.0, 30.0 / 365.0);
     let pc = price_coin(&spec, 0.65);
-    let input = format!("F,K,T,price,type,currency\n65000,55000,{},{pc},put,coin\n65000,55000,0.08,0.01,put,eur\n", spec.t_years);
+    let input = format!(
+        "F,K,T,price,type,currency\n65000,55000,{},{pc},put,coin\n65000,55000,0.08,0.01,put,eur\n",
+        spec.t_years
+    );
     let (out, summary) = batch(&input).unwrap();
     let mut reader = csv::Reader::from_reader(out.as_bytes());
     assert_eq!(reader.headers().unwrap().iter().last(), Some("delta_pa"));
@@ -79,13 +82,19 @@ fn bad_rows_get_a_status_and_the_run_goes_on() {
                  100,110,0.5,5,call\n\
                  100,110,0.5,,call\n";
     let (out, summary) = batch(input).unwrap();
-    let statuses: Vec<String> = csv::Reader::from_reader(out.as_bytes())
-        .records()
-        .map(|r| r.unwrap()[6].to_owned())
-        .collect();
+    let statuses: Vec<String> =
+        csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.unwrap()[6].to_owned()).collect();
     assert_eq!(
         statuses,
-        [INVALID_INPUT_STATUS, INVALID_INPUT_STATUS, "zero_or_negative_price", "below_intrinsic", "expired", "ok", INVALID_INPUT_STATUS]
+        [
+            INVALID_INPUT_STATUS,
+            INVALID_INPUT_STATUS,
+            "zero_or_negative_price",
+            "below_intrinsic",
+            "expired",
+            "ok",
+            INVALID_INPUT_STATUS
+        ]
     );
     let warnings: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -106,8 +115,16 @@ fn malformed_files_give_errors_naming_line_and_column() {
         ("missing column", "F,K,T,type\n100,100,1,call\n", "line 1: missing column price"),
         ("semicolons", "F;K;T;price;type\n100;100;1;5;call\n", "line 1: the header is one column separated by ';'"),
         ("tabs", "F\tK\tT\tprice\ttype\n", "separated by tab"),
-        ("truncated row", "F,K,T,price,type\n100,100,1,5,call\n100,100,1\n", "line 3, column 4 (price): found 3 fields"),
-        ("extra field", "F,K,T,price,type\n100,100,1,5,call,9\n", "line 2, column 6: found 6 fields but the header has 5"),
+        (
+            "truncated row",
+            "F,K,T,price,type\n100,100,1,5,call\n100,100,1\n",
+            "line 3, column 4 (price): found 3 fields",
+        ),
+        (
+            "extra field",
+            "F,K,T,price,type\n100,100,1,5,call,9\n",
+            "line 2, column 6: found 6 fields but the header has 5",
+        ),
     ];
     for (what, input, expected) in cases {
         let err = batch(input).expect_err(what);

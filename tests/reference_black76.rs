@@ -67,7 +67,8 @@ impl Tally {
             let e = err / scale;
             self.worst_abs_over_scale = self.worst_abs_over_scale.max(e);
             if !(e <= ABS_TOL_OF_SCALE) {
-                self.failures.push(format!("row {id} {what}: got {got:e}, truth {truth:e} (negligible), abs/scale {e:e}"));
+                self.failures
+                    .push(format!("row {id} {what}: got {got:e}, truth {truth:e} (negligible), abs/scale {e:e}"));
             }
         }
     }

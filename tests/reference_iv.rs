@@ -59,7 +59,13 @@ fn violation(row: &IvRow, spec: &OptionSpec) -> Option<String> {
     if row.iv_well_posed && !accurate {
         return Some(format!(
             "well-posed row {} {}: iv {:?} ({}) vs sigma {}, rel err {:?} > tol {:e}",
-            row.id, row.option, out.vol, out.status, row.sigma, rel_err, tolerance(row)
+            row.id,
+            row.option,
+            out.vol,
+            out.status,
+            row.sigma,
+            rel_err,
+            tolerance(row)
         ));
     }
     if !justified {
@@ -89,5 +95,10 @@ fn every_reference_row_recovers_sigma_or_names_why_not() {
     }
     let n_well_posed = rows.iter().filter(|r| r.iv_well_posed).count();
     assert_eq!(n_well_posed, 8612, "the file marks 8612 rows well-posed");
-    assert!(problems.is_empty(), "{} problems, first:\n{}", problems.len(), problems[..problems.len().min(10)].join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems, first:\n{}",
+        problems.len(),
+        problems[..problems.len().min(10)].join("\n")
+    );
 }

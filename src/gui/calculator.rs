@@ -114,8 +114,10 @@ impl eframe::App for CalculatorApp {
                 ui.heading("Volscope");
                 ui.label(format!("{} — pricing core", env!("CARGO_PKG_VERSION")));
             });
-            ui.label("Black-76 on the forward, coin-margined (inverse) prices, Greeks and implied vol. \
-                      Loading exchange chains and fitting smiles come with the next milestones.");
+            ui.label(
+                "Black-76 on the forward, coin-margined (inverse) prices, Greeks and implied vol. \
+                      Loading exchange chains and fitting smiles come with the next milestones.",
+            );
         });
         egui::CentralPanel::default().show(ui, |ui| {
             ui.columns(2, |cols| {

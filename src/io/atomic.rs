@@ -7,10 +7,7 @@ use std::path::Path;
 /// Writes `path` atomically: `fill` writes into a temporary file in the same directory, which is synced and
 /// renamed over `path` only if `fill` succeeds. An interrupted or failed write never leaves a half file at
 /// `path` (the temporary file is removed on failure).
-pub fn write_atomically<T, E>(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<File>) -> Result<T, E>,
-) -> Result<T, E>
+pub fn write_atomically<T, E>(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<T, E>) -> Result<T, E>
 where
     E: From<io::Error>,
 {

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod io;
+pub mod market;
 pub mod pricing;
 
 #[cfg(feature = "gui")]

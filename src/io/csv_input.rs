@@ -3,9 +3,9 @@
 use std::fmt;
 
 /// A problem in an input file, located by 1-based line and (when known) 1-based column.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
 pub struct InputError {
-    /// 1-based line number in the file (0 when the file could not be opened).
+    /// 1-based line number in the file (0 when not known: a JSON record, an unopened file).
     pub line: u64,
     /// 1-based column number, when the problem is in one field.
     pub column: Option<usize>,
@@ -17,14 +17,21 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}", self.line)?;
+        let mut location = Vec::new();
+        if self.line > 0 {
+            location.push(format!("line {}", self.line));
+        }
         if let Some(col) = self.column {
-            write!(f, ", column {col}")?;
-            if let Some(name) = &self.column_name {
-                write!(f, " ({name})")?;
+            match &self.column_name {
+                Some(name) => location.push(format!("column {col} ({name})")),
+                None => location.push(format!("column {col}")),
             }
         }
-        write!(f, ": {}", self.message)
+        if location.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", location.join(", "), self.message)
+        }
     }
 }
 

@@ -1,8 +1,28 @@
-//! File input and output: readers for quote and price files, exports, atomic writes.
+//! File input and output: loaders for exchange and user files (format detected from content), the load
+//! report, batch IV CSV, exports and atomic writes.
 
 mod atomic;
+pub mod binance_eapi;
+pub mod binance_marks;
+pub mod bybit;
+pub mod cboe;
 mod csv_input;
+pub mod deribit_book;
+pub mod deribit_csv;
+pub mod deribit_hourly;
+mod detect;
+pub mod generic_csv;
+mod gz;
 pub mod iv_csv;
+pub mod json;
+mod load;
+pub mod okx;
+mod report;
+pub mod table;
+pub mod tardis;
 
 pub use atomic::write_atomically;
 pub use csv_input::{ColumnMap, InputError};
+pub use detect::detect;
+pub use load::{load_bytes, load_path, load_reader, open_snapshot, LoadError, LoadOptions, RawChain, SourceFormat};
+pub use report::LoadReport;

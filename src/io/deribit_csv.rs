@@ -1,0 +1,109 @@
+//! Deribit collector CSV (`deribit_btc_eth_*.csv`): one row per option, BTC and ETH in one file, coin premiums.
+//!
+//! Columns used: `timestamp` (collector start = snapshot time), `instrument_name`, `strike`, `option_type`,
+//! `expiry_datetime`, `bid_price`, `ask_price`, `mark_price` (coin), `futures_price` (Deribit's
+//! `underlying_price`: the expiry's forward), `futures_instrument_name`, `implied_volatility` (mark IV as a
+//! decimal), `delta`, `open_interest`, `currency`, `index_price`. An empty bid or ask means no quote.
+
+use std::io::Read;
+
+use super::csv_input::InputError;
+use super::load::{RawChain, SourceFormat};
+use super::table::{CsvTable, Next, Row};
+use crate::market::time::parse_iso;
+use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
+use crate::pricing::OptionKind;
+
+/// Column positions.
+struct Columns {
+    timestamp: usize,
+    instrument: usize,
+    strike: usize,
+    option_type: usize,
+    expiry: usize,
+    bid: usize,
+    ask: usize,
+    mark: usize,
+    forward: usize,
+    forward_name: Option<usize>,
+    mark_iv: Option<usize>,
+    delta: Option<usize>,
+    open_interest: Option<usize>,
+    currency: usize,
+    index: Option<usize>,
+}
+
+impl Columns {
+    fn locate<R: Read>(t: &CsvTable<R>) -> Result<Self, InputError> {
+        Ok(Columns {
+            timestamp: t.require("timestamp", &["timestamp"])?,
+            instrument: t.require("instrument_name", &["instrument_name"])?,
+            strike: t.require("strike", &["strike"])?,
+            option_type: t.require("option_type", &["option_type"])?,
+            expiry: t.require("expiry_datetime", &["expiry_datetime"])?,
+            bid: t.require("bid_price", &["bid_price"])?,
+            ask: t.require("ask_price", &["ask_price"])?,
+            mark: t.require("mark_price", &["mark_price"])?,
+            forward: t.require("futures_price", &["futures_price", "underlying"])?,
+            forward_name: t.find(&["futures_instrument_name", "underlying_name"]),
+            mark_iv: t.find(&["implied_volatility"]),
+            delta: t.find(&["delta"]),
+            open_interest: t.find(&["open_interest"]),
+            currency: t.require("currency", &["currency"])?,
+            index: t.find(&["index_price"]),
+        })
+    }
+}
+
+/// Loads a Deribit collector CSV.
+pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
+    let mut table = CsvTable::new(input, 0)?;
+    let cols = Columns::locate(&table)?;
+    let mut chain = RawChain::new(SourceFormat::DeribitCollectorCsv);
+    loop {
+        let line = match table.next_row()? {
+            Next::End => break,
+            Next::Bad(e) => {
+                chain.report.rows_read += 1;
+                chain.report.reject_with("malformed row", e);
+                continue;
+            }
+            Next::Row(line) => line,
+        };
+        chain.report.rows_read += 1;
+        let row = table.row(line);
+        match parse_row(&row, &cols) {
+            Ok((quote, time)) => {
+                chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
+                chain.push(quote);
+            }
+            Err(e) => chain.report.reject_with("unreadable field", e),
+        }
+    }
+    Ok(chain)
+}
+
+fn parse_row(row: &Row<'_>, c: &Columns) -> Result<(RawQuote, i64), InputError> {
+    let time = parse_iso(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
+    let instrument = row.text(c.instrument);
+    let kind_text = row.text(c.option_type);
+    let kind = OptionKind::parse(kind_text).ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
+    let strike = row.f64(c.strike)?;
+    let expiry = parse_iso(row.text(c.expiry))
+        .or_else(|| parse_instrument(instrument).map(|i| i.expiry_ms))
+        .ok_or_else(|| row.error(c.expiry, "not an ISO 8601 time"))?;
+    let currency = row.text(c.currency);
+    let underlying = parse_instrument(instrument).map(|i| i.underlying).unwrap_or_else(|| currency.to_owned());
+    let premium = if underlying.contains("_USD") { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
+    let mut q = RawQuote::new(row.line, &underlying, instrument, expiry, strike, kind, premium);
+    q.bid = positive(row.opt_f64(c.bid)?);
+    q.ask = positive(row.opt_f64(c.ask)?);
+    q.mark = positive(row.opt_f64(c.mark)?);
+    q.forward = positive(row.opt_f64(c.forward)?);
+    q.forward_name = c.forward_name.map(|i| row.text(i).to_owned()).filter(|s| !s.is_empty());
+    q.exchange_iv.mark = positive(row.opt_f64_in(c.mark_iv)?);
+    q.exchange_delta = row.opt_f64_in(c.delta)?;
+    q.open_interest = row.opt_f64_in(c.open_interest)?;
+    q.index_price = positive(row.opt_f64_in(c.index)?);
+    Ok((q, time))
+}

@@ -1,0 +1,378 @@
+//! Normalisation: raw rows → a [`Snapshot`] with forwards, T, USD/coin prices, implied vols, k, delta and a
+//! status for every quote. Nothing is dropped: a quote that cannot be used keeps its status.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::chain::{ExpirySlice, ForwardSource, Snapshot};
+use super::forward::{forward_from_delta, parity_forward, ParityPair, FORWARD_DISAGREEMENT_WARN};
+use super::outliers::mark_outliers;
+use super::quote::{PremiumCurrency, Quote, QuoteSide, QuoteStatus};
+use super::raw::RawQuote;
+use super::time::{format_utc, DayCount};
+use crate::pricing::{greeks, implied_vol, price, IvStatus, OptionKind, OptionSpec};
+
+/// How coin premiums are converted to USD before inverting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UsdConversion {
+    /// USD = coin × the forward of the quote (reproduces Deribit's mark IVs; see tests/conventions.rs).
+    #[default]
+    Forward,
+    /// USD = coin × the underlying index (spot).
+    Index,
+}
+
+/// Choices made when building a snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildOptions {
+    /// Underlying to keep (case-insensitive); `None` = the first one in the file.
+    pub underlying: Option<String>,
+    /// Snapshot time for files with many (UTC ms): the latest row per instrument at or before it.
+    /// `None` = the last time in the file.
+    pub at_ms: Option<i64>,
+    /// Day count for T.
+    pub day_count: DayCount,
+    /// Coin → USD conversion.
+    pub usd_conversion: UsdConversion,
+}
+
+/// Why no snapshot could be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    /// The file has no usable option rows.
+    #[error("no option rows to build a chain from")]
+    Empty,
+    /// The requested underlying is not in the file.
+    #[error("no quotes for underlying {wanted}; the file has: {available}")]
+    UnknownUnderlying {
+        /// What was asked for.
+        wanted: String,
+        /// What the file has, comma-separated.
+        available: String,
+    },
+    /// No row at or before the requested time.
+    #[error("no quotes at or before {at}; the file starts at {first}")]
+    BeforeFirstTime {
+        /// Requested time, ISO 8601.
+        at: String,
+        /// First time in the file, ISO 8601.
+        first: String,
+    },
+    /// Neither the file nor the rows carry a time.
+    #[error("the file gives no snapshot time")]
+    NoTime,
+}
+
+/// Underlyings in the order they first appear.
+pub fn underlyings(rows: &[RawQuote]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    rows.iter().filter(|r| seen.insert(r.underlying.as_str())).map(|r| r.underlying.clone()).collect()
+}
+
+/// Distinct row times, sorted (empty for single-snapshot files).
+pub fn snapshot_times(rows: &[RawQuote]) -> Vec<i64> {
+    let mut times: Vec<i64> = rows.iter().filter_map(|r| r.time_ms).collect();
+    times.sort_unstable();
+    times.dedup();
+    times
+}
+
+/// Builds the snapshot of one underlying at one time.
+///
+/// `file_time_ms` is the snapshot time for files that state one (rows without their own times); files with
+/// per-row times use `options.at_ms` or their last time.
+pub fn build_snapshot(
+    rows: &[RawQuote],
+    file_time_ms: Option<i64>,
+    source: &str,
+    options: &BuildOptions,
+) -> Result<Snapshot, BuildError> {
+    if rows.is_empty() {
+        return Err(BuildError::Empty);
+    }
+    let underlying = choose_underlying(rows, options.underlying.as_deref())?;
+    let of_underlying: Vec<&RawQuote> = rows.iter().filter(|r| r.underlying == underlying).collect();
+    let (time_ms, selected) = select_time(&of_underlying, file_time_ms, options.at_ms)?;
+    let index_price = median(selected.iter().filter_map(|r| r.index_price));
+    let premium_currency = selected.first().map_or(PremiumCurrency::Quote, |r| r.premium_currency);
+    let mut by_expiry: BTreeMap<i64, Vec<&RawQuote>> = BTreeMap::new();
+    for row in selected {
+        by_expiry.entry(row.expiry_ms).or_default().push(row);
+    }
+    let mut warnings = Vec::new();
+    let context = SliceContext { time_ms, index_price, options, currency: premium_currency };
+    let slices = by_expiry.into_iter().map(|(expiry, rows)| context.build_slice(expiry, rows, &mut warnings)).collect();
+    Ok(Snapshot {
+        time_ms,
+        underlying,
+        source: source.to_owned(),
+        index_price,
+        premium_currency,
+        day_count: options.day_count,
+        slices,
+        warnings,
+    })
+}
+
+fn choose_underlying(rows: &[RawQuote], wanted: Option<&str>) -> Result<String, BuildError> {
+    let all = underlyings(rows);
+    match wanted {
+        None => all.first().cloned().ok_or(BuildError::Empty),
+        Some(w) => all
+            .iter()
+            .find(|u| u.eq_ignore_ascii_case(w))
+            .cloned()
+            .ok_or_else(|| BuildError::UnknownUnderlying { wanted: w.to_owned(), available: all.join(", ") }),
+    }
+}
+
+/// Picks the snapshot time and the rows in it (latest row per instrument at or before it).
+fn select_time<'a>(
+    rows: &[&'a RawQuote],
+    file_time_ms: Option<i64>,
+    at_ms: Option<i64>,
+) -> Result<(i64, Vec<&'a RawQuote>), BuildError> {
+    let times: Vec<i64> = rows.iter().filter_map(|r| r.time_ms).collect();
+    if times.is_empty() {
+        return file_time_ms.map(|t| (t, rows.to_vec())).ok_or(BuildError::NoTime);
+    }
+    let first = times.iter().copied().min().unwrap_or(0);
+    let at = at_ms.unwrap_or_else(|| times.iter().copied().max().unwrap_or(0));
+    if at < first {
+        return Err(BuildError::BeforeFirstTime { at: format_utc(at), first: format_utc(first) });
+    }
+    let mut latest: BTreeMap<&str, &RawQuote> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.time_ms.is_some_and(|t| t <= at)) {
+        match latest.get(row.instrument.as_str()) {
+            Some(prev) if prev.time_ms > row.time_ms => {}
+            _ => {
+                latest.insert(&row.instrument, row);
+            }
+        }
+    }
+    let mut selected: Vec<&RawQuote> = latest.into_values().collect();
+    selected.sort_by_key(|r| r.line);
+    Ok((at, selected))
+}
+
+/// Median of finite positive values.
+pub(crate) fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.filter(|x| x.is_finite() && *x > 0.0).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+}
+
+/// What every slice of a snapshot shares.
+struct SliceContext<'a> {
+    time_ms: i64,
+    index_price: Option<f64>,
+    options: &'a BuildOptions,
+    currency: PremiumCurrency,
+}
+
+/// The forward chosen for a slice.
+struct SliceForward {
+    forward: f64,
+    source: ForwardSource,
+    parity: Option<f64>,
+    disagreement: Option<f64>,
+}
+
+impl SliceContext<'_> {
+    fn build_slice(&self, expiry_ms: i64, rows: Vec<&RawQuote>, warnings: &mut Vec<String>) -> ExpirySlice {
+        let t_years = self.options.day_count.year_fraction(self.time_ms, expiry_ms);
+        let fwd = self.slice_forward(&rows, t_years);
+        if let Some(d) = fwd.disagreement.filter(|d| *d > FORWARD_DISAGREEMENT_WARN) {
+            warnings.push(format!(
+                "expiry {}: exchange forward {:.2} and parity forward {:.2} disagree by {:.2} %",
+                format_utc(expiry_ms),
+                fwd.forward,
+                fwd.parity.unwrap_or(f64::NAN),
+                100.0 * d
+            ));
+        }
+        if matches!(fwd.source, ForwardSource::Index) {
+            warnings.push(format!("expiry {}: no forward in the file and no parity fit: using the index", format_utc(expiry_ms)));
+        }
+        let mut seen = HashSet::new();
+        let mut quotes: Vec<Quote> = rows
+            .iter()
+            .map(|row| {
+                let duplicate = !seen.insert((row.strike.to_bits(), row.kind));
+                self.normalise_quote(row, expiry_ms, t_years, fwd.forward, duplicate)
+            })
+            .collect();
+        quotes.sort_by(|a, b| a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put))));
+        mark_outliers(&mut quotes);
+        ExpirySlice {
+            expiry_ms,
+            t_years,
+            forward: fwd.forward,
+            forward_source: fwd.source,
+            parity_forward: fwd.parity,
+            forward_disagreement: fwd.disagreement,
+            quotes,
+        }
+    }
+
+    /// Exchange forward (median of the rows'), else parity, else deltas, else index.
+    fn slice_forward(&self, rows: &[&RawQuote], t_years: f64) -> SliceForward {
+        let exchange = median(rows.iter().filter_map(|r| r.forward));
+        let guess = exchange.or(self.index_price).or_else(|| median(rows.iter().map(|r| r.strike))).unwrap_or(f64::NAN);
+        let parity = parity_forward(&parity_pairs(rows), guess, self.currency).filter(|p| p.r_squared > 0.99);
+        let parity_value = parity.map(|p| p.forward);
+        if let Some(f) = exchange {
+            let name = rows.iter().find_map(|r| r.forward_name.clone());
+            return SliceForward {
+                forward: f,
+                source: ForwardSource::Exchange { name },
+                parity: parity_value,
+                disagreement: parity_value.map(|p| (p - f).abs() / f),
+            };
+        }
+        if let Some(p) = parity {
+            let source = ForwardSource::Parity { n_strikes: p.n_strikes, r_squared: p.r_squared };
+            return SliceForward { forward: p.forward, source, parity: parity_value, disagreement: None };
+        }
+        let from_deltas: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.exchange_delta.is_some_and(|d| (0.1..0.9).contains(&d.abs())))
+            .filter_map(|r| forward_from_delta(r.kind, r.exchange_delta?, r.exchange_iv.mark?, r.strike, t_years))
+            .collect();
+        if let Some(f) = median(from_deltas.iter().copied()) {
+            let source = ForwardSource::ImpliedFromDeltas { n_quotes: from_deltas.len() };
+            return SliceForward { forward: f, source, parity: None, disagreement: None };
+        }
+        let forward = self.index_price.unwrap_or(f64::NAN);
+        SliceForward { forward, source: ForwardSource::Index, parity: None, disagreement: None }
+    }
+
+    fn normalise_quote(&self, row: &RawQuote, expiry_ms: i64, t_years: f64, slice_forward: f64, duplicate: bool) -> Quote {
+        let forward_used = row.forward.filter(|f| *f > 0.0).unwrap_or(slice_forward);
+        let spec = OptionSpec::undiscounted(row.kind, forward_used, row.strike, t_years);
+        let usd_per_coin = match self.options.usd_conversion {
+            UsdConversion::Forward => forward_used,
+            UsdConversion::Index => row.index_price.or(self.index_price).unwrap_or(forward_used),
+        };
+        let side = |premium: Option<f64>, exchange_iv: Option<f64>| {
+            side_from_price(&spec, premium, row.premium_currency, usd_per_coin)
+                .or_else(|| exchange_iv.map(|iv| side_from_vol(&spec, iv, row.premium_currency)))
+                .unwrap_or_default()
+        };
+        let bid = side(row.bid, row.exchange_iv.bid);
+        let ask = side(row.ask, row.exchange_iv.ask);
+        let mark = side(row.mark, row.exchange_iv.mark);
+        let mid = mid_side(&spec, row, usd_per_coin);
+        let status = if expiry_ms <= self.time_ms {
+            QuoteStatus::Expired
+        } else if duplicate {
+            QuoteStatus::Duplicate
+        } else {
+            two_sided_status(&bid, &ask)
+        };
+        let display_iv = mid.iv.or(mark.iv);
+        let delta = display_iv.filter(|_| t_years > 0.0).map(|v| greeks(&spec, v).delta);
+        Quote {
+            instrument: row.instrument.clone(),
+            strike: row.strike,
+            kind: row.kind,
+            premium_currency: row.premium_currency,
+            bid,
+            ask,
+            mid,
+            mark,
+            bid_size: row.bid_size,
+            ask_size: row.ask_size,
+            open_interest: row.open_interest,
+            exchange_iv: row.exchange_iv,
+            exchange_delta: row.exchange_delta,
+            forward_used,
+            k: (row.strike / slice_forward).ln(),
+            delta,
+            status,
+            line: row.line,
+        }
+    }
+}
+
+/// Strikes with a two-sided, uncrossed call and put: their mid premiums.
+fn parity_pairs(rows: &[&RawQuote]) -> Vec<ParityPair> {
+    let mid = |r: &RawQuote| match (r.bid, r.ask) {
+        (Some(b), Some(a)) if b <= a => Some(0.5 * (a + b)),
+        _ => None,
+    };
+    let mut calls: BTreeMap<u64, f64> = BTreeMap::new();
+    let mut puts: BTreeMap<u64, f64> = BTreeMap::new();
+    for r in rows {
+        if let Some(m) = mid(r) {
+            let book = if r.kind == OptionKind::Call { &mut calls } else { &mut puts };
+            book.insert(r.strike.to_bits(), m);
+        }
+    }
+    calls
+        .iter()
+        .filter_map(|(k, c)| puts.get(k).map(|p| ParityPair { strike: f64::from_bits(*k), call_mid: *c, put_mid: *p }))
+        .collect()
+}
+
+/// One side from a premium: USD and coin prices and the implied vol.
+fn side_from_price(spec: &OptionSpec, premium: Option<f64>, currency: PremiumCurrency, usd_per_coin: f64) -> Option<QuoteSide> {
+    let premium = premium?;
+    let (price_usd, price_coin) = match currency {
+        PremiumCurrency::Coin => (premium * usd_per_coin, premium),
+        PremiumCurrency::Quote => (premium, premium / spec.forward),
+    };
+    let iv = implied_vol(spec, price_usd);
+    Some(QuoteSide { price: Some(premium), price_usd: Some(price_usd), price_coin: Some(price_coin), iv: iv.vol, iv_status: Some(iv.status) })
+}
+
+/// One side from an exchange vol (files with vols but no prices): prices are Black-76 at that vol.
+fn side_from_vol(spec: &OptionSpec, vol: f64, currency: PremiumCurrency) -> QuoteSide {
+    if !(vol > 0.0 && vol.is_finite() && spec.forward > 0.0 && spec.t_years > 0.0) {
+        return QuoteSide::default();
+    }
+    let usd = price(spec, vol);
+    let coin = usd / spec.forward;
+    let own = if currency == PremiumCurrency::Coin { coin } else { usd };
+    QuoteSide { price: Some(own), price_usd: Some(usd), price_coin: Some(coin), iv: Some(vol), iv_status: Some(IvStatus::Ok) }
+}
+
+/// Mid of a two-sided uncrossed quote: the price average, or for vol-only files the vol average.
+fn mid_side(spec: &OptionSpec, row: &RawQuote, usd_per_coin: f64) -> QuoteSide {
+    match (row.bid, row.ask, row.exchange_iv.bid, row.exchange_iv.ask) {
+        (Some(b), Some(a), _, _) if b <= a => {
+            side_from_price(spec, Some(0.5 * (a + b)), row.premium_currency, usd_per_coin).unwrap_or_default()
+        }
+        (None, None, Some(vb), Some(va)) if vb <= va => side_from_vol(spec, 0.5 * (vb + va), row.premium_currency),
+        _ => QuoteSide::default(),
+    }
+}
+
+/// Status of a quote from its two sides.
+fn two_sided_status(bid: &QuoteSide, ask: &QuoteSide) -> QuoteStatus {
+    match (bid.price, ask.price) {
+        (None, None) => QuoteStatus::NoQuote,
+        (Some(b), Some(a)) if b > a => QuoteStatus::Crossed,
+        (None, Some(_)) => QuoteStatus::NoBid,
+        (Some(_), None) => QuoteStatus::NoAsk,
+        _ => {
+            let below = |s: Option<IvStatus>| matches!(s, Some(IvStatus::BelowIntrinsic | IvStatus::NoTimeValue));
+            let above = |s: Option<IvStatus>| matches!(s, Some(IvStatus::AboveMaximum));
+            if below(ask.iv_status) || below(bid.iv_status) {
+                QuoteStatus::BelowIntrinsic
+            } else if above(bid.iv_status) || above(ask.iv_status) {
+                QuoteStatus::AboveMaximum
+            } else if bid.iv.is_none() || ask.iv.is_none() {
+                QuoteStatus::IvFailed
+            } else {
+                QuoteStatus::Ok
+            }
+        }
+    }
+}

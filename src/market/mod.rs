@@ -1,0 +1,19 @@
+//! Market data: the normalised option chain (snapshot → expiry slices → quotes), forwards, time to expiry
+//! and quote statuses. Loaders in [`crate::io`] produce [`RawQuote`]s; [`build_snapshot`] normalises them.
+
+mod build;
+mod chain;
+mod forward;
+mod instrument;
+mod outliers;
+mod quote;
+mod raw;
+pub mod time;
+
+pub use build::{build_snapshot, snapshot_times, underlyings, BuildError, BuildOptions, UsdConversion};
+pub use chain::{ExpirySlice, ForwardSource, Snapshot};
+pub use instrument::{parse_instrument, Instrument};
+pub use forward::{forward_from_delta, parity_forward, ParityForward, ParityPair};
+pub use quote::{ExchangeIvs, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
+pub use raw::{positive, RawQuote};
+pub use time::DayCount;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::io::{iv_csv, write_atomically};
+use crate::io::{chain_csv, iv_csv, load_path, write_atomically, LoadOptions};
+use crate::market::time::{format_utc, parse_iso};
+use crate::market::{snapshot_times, underlyings, BuildOptions, DayCount, UsdConversion};
 
 /// Volscope: implied-volatility smiles and surfaces for crypto options.
 ///
@@ -34,13 +36,117 @@ pub enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Load a quote file (format detected from its content) and write the normalised chain as a tidy CSV.
+    ///
+    /// One row per quote: snapshot, instrument, expiry, T, forward and its source, strike, k, type,
+    /// bid/ask/mid/mark in coin and USD, their implied vols, delta and status. The load report goes to stderr.
+    Quotes(QuotesArgs),
+}
+
+/// Arguments of `volscope quotes`.
+#[derive(Debug, clap::Args)]
+pub struct QuotesArgs {
+    /// Quote file (any supported format; gzip is decompressed).
+    pub file: PathBuf,
+    /// Underlying to keep (default: the first in the file).
+    #[arg(long)]
+    pub underlying: Option<String>,
+    /// Snapshot time for multi-snapshot files, ISO 8601 UTC (default: the last time in the file).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// List the snapshot times (and underlyings) the file holds instead of writing the chain.
+    #[arg(long)]
+    pub list_times: bool,
+    /// Output CSV file (written atomically); standard output when absent.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Day count for T.
+    #[arg(long, value_enum, default_value_t = DayCountArg::Act365)]
+    pub day_count: DayCountArg,
+    /// Coin → USD conversion of inverse premiums.
+    #[arg(long, value_enum, default_value_t = UsdArg::Forward)]
+    pub usd_conversion: UsdArg,
+}
+
+/// `--day-count` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DayCountArg {
+    /// ACT/365 fixed on exact timestamps.
+    #[value(name = "act365")]
+    Act365,
+    /// ACT/365.25 on exact timestamps.
+    #[value(name = "act365.25")]
+    Act36525,
+}
+
+/// `--usd-conversion` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum UsdArg {
+    /// USD = coin × forward.
+    Forward,
+    /// USD = coin × index.
+    Index,
 }
 
 /// Runs a headless command; returns a line for stderr describing what was done.
 pub fn run(command: &Command) -> anyhow::Result<String> {
     match command {
         Command::Iv { input, output } => run_iv(input, output),
+        Command::Quotes(args) => run_quotes(args),
     }
+}
+
+/// `volscope quotes`.
+pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
+    let at_ms = match &args.at {
+        Some(text) => Some(parse_iso(text).ok_or_else(|| anyhow::anyhow!("--at {text}: not an ISO 8601 time"))?),
+        None => None,
+    };
+    let raw = load_path(&args.file, &LoadOptions { at_ms })?;
+    if args.list_times {
+        let times = snapshot_times(&raw.rows);
+        println!("underlyings: {}", underlyings(&raw.rows).join(", "));
+        match (raw.file_time_ms, times.is_empty()) {
+            (Some(t), true) => println!("{}", format_utc(t)),
+            _ => times.iter().for_each(|t| println!("{}", format_utc(*t))),
+        }
+        return Ok(raw.report.describe());
+    }
+    let options = BuildOptions {
+        underlying: args.underlying.clone(),
+        at_ms,
+        day_count: match args.day_count {
+            DayCountArg::Act365 => DayCount::Act365Fixed,
+            DayCountArg::Act36525 => DayCount::Act36525,
+        },
+        usd_conversion: match args.usd_conversion {
+            UsdArg::Forward => UsdConversion::Forward,
+            UsdArg::Index => UsdConversion::Index,
+        },
+    };
+    let snapshot = raw
+        .snapshot(&options)
+        .map_err(|e| anyhow::anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, |w| chain_csv::write_chain_csv(&snapshot, w).map_err(std::io::Error::other))?
+        }
+        None => chain_csv::write_chain_csv(&snapshot, std::io::stdout().lock())?,
+    }
+    for w in &snapshot.warnings {
+        eprintln!("warning: {w}");
+    }
+    let counts: Vec<String> = snapshot.status_counts().iter().map(|(s, n)| format!("{s} {n}")).collect();
+    Ok(format!(
+        "{}\n{} {} at {}: {} expiries, {} quotes ({})",
+        raw.report.describe(),
+        snapshot.underlying,
+        snapshot.source,
+        format_utc(snapshot.time_ms),
+        snapshot.slices.len(),
+        snapshot.quote_count(),
+        counts.join(", ")
+    ))
 }
 
 /// `volscope iv`: reads `input`, writes `output` atomically, prints field warnings to stderr.

@@ -31,7 +31,8 @@ struct Summary<'a> {
 
 /// Turns one summary into a quote; `Err` names the instrument when its name cannot be parsed.
 fn to_quote(s: &Summary<'_>, line: u64) -> Result<(RawQuote, Option<i64>), String> {
-    let inst = parse_instrument(s.instrument).ok_or_else(|| format!("'{}' is not an option instrument name", s.instrument))?;
+    let inst =
+        parse_instrument(s.instrument).ok_or_else(|| format!("'{}' is not an option instrument name", s.instrument))?;
     let linear = inst.underlying.contains("_USD") || s.quote_currency.starts_with("USD");
     let premium = if linear { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
     let mut q = RawQuote::new(line, &inst.underlying, s.instrument, inst.expiry_ms, inst.strike, inst.kind, premium);

@@ -87,7 +87,8 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<(RawQuote, i64), InputError> 
     let time = parse_iso(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);
-    let kind = OptionKind::parse(kind_text).ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
+    let kind = OptionKind::parse(kind_text)
+        .ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
     let expiry = parse_iso(row.text(c.expiry))
         .or_else(|| parse_instrument(instrument).map(|i| i.expiry_ms))

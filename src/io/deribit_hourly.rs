@@ -75,7 +75,8 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<RawQuote, InputError> {
         .map(|day| day + CRYPTO_EXPIRY_HOUR_UTC * 3_600_000)
         .ok_or_else(|| row.error(c.expiry_date, "not a date (YYYY-MM-DD)"))?;
     let kind_text = row.text(c.kind);
-    let kind = OptionKind::parse(kind_text).ok_or_else(|| row.error(c.kind, format!("'{kind_text}' is not call/put")))?;
+    let kind =
+        OptionKind::parse(kind_text).ok_or_else(|| row.error(c.kind, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
     let underlying = parse_instrument(instrument).map_or_else(|| "BTC".to_owned(), |i| i.underlying);
     let mut q = RawQuote::new(row.line, &underlying, instrument, expiry, strike, kind, PremiumCurrency::Coin);

@@ -42,8 +42,10 @@ fn detect_csv(text: &str) -> Result<SourceFormat, String> {
         return Ok(SourceFormat::CboeCsv);
     }
     let header_line = lines.iter().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
-    let header: Vec<String> =
-        header_line.split(',').map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let header: Vec<String> = header_line
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
     let has = |name: &str| header.iter().any(|h| h == name);
     let all = |names: &[&str]| names.iter().all(|n| has(n));
     if all(&["instrument_name", "futures_price", "implied_volatility"]) {
@@ -56,7 +58,9 @@ fn detect_csv(text: &str) -> Result<SourceFormat, String> {
         Ok(SourceFormat::TardisCsv)
     } else if all(&["date", "expiry", "strike", "option type", "mark price"]) {
         Ok(SourceFormat::BinanceMarksCsv)
-    } else if all(&["expiry", "strike", "type"]) && (has("bid") || has("ask") || has("mark") || has("mid_iv") || has("mark_iv")) {
+    } else if all(&["expiry", "strike", "type"])
+        && (has("bid") || has("ask") || has("mark") || has("mid_iv") || has("mark_iv"))
+    {
         Ok(SourceFormat::GenericCsv)
     } else if header.len() == 1 && [';', '\t', '|'].iter().any(|d| header_line.contains(*d)) {
         Err("line 1: the header is one column: the file uses another delimiter than ',' (Volscope reads comma-separated values)".to_owned())
@@ -77,7 +81,10 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(detect(b"{\"result\": [{\"instrument_name\": \"x\", \"underlying_price\": 1}]}"), Ok(SourceFormat::DeribitBookSummaryJson));
+        assert_eq!(
+            detect(b"{\"result\": [{\"instrument_name\": \"x\", \"underlying_price\": 1}]}"),
+            Ok(SourceFormat::DeribitBookSummaryJson)
+        );
         assert_eq!(detect(b"expiry,strike,type,bid,ask\n"), Ok(SourceFormat::GenericCsv));
         assert_eq!(detect(b"\n a,b\n").unwrap_err(), "line 1: unrecognised header ( a,b); supported: Deribit collector CSV, Deribit book summary CSV/JSON, Deribit hourly IV CSV, Tardis options_chain CSV, CBOE quotedata CSV, Binance marks CSV, OKX/Bybit/Binance JSON, and the generic CSV (expiry, strike, type, bid, ask, ... — see README)");
         assert!(detect(b"expiry;strike;type;bid;ask\n").unwrap_err().contains("another delimiter"));

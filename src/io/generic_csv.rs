@@ -108,7 +108,8 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<RawQuote, InputError> {
         expiry += CRYPTO_EXPIRY_HOUR_UTC * 3_600_000;
     }
     let kind_text = row.text(c.kind);
-    let kind = OptionKind::parse(kind_text).ok_or_else(|| row.error(c.kind, format!("'{kind_text}' is not call/put")))?;
+    let kind =
+        OptionKind::parse(kind_text).ok_or_else(|| row.error(c.kind, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
     if !(strike > 0.0) {
         return Err(row.error(c.strike, "a strike must be positive"));

@@ -21,7 +21,9 @@ pub fn parse<R: Read>(input: R) -> Result<Value, InputError> {
 pub fn array_at<'a>(doc: &'a Value, path: &[&str]) -> Result<&'a Vec<Value>, InputError> {
     let mut v = doc;
     for key in path {
-        v = v.get(key).ok_or_else(|| InputError::at_line(0, format!("no \"{key}\" field where the records should be")))?;
+        v = v
+            .get(key)
+            .ok_or_else(|| InputError::at_line(0, format!("no \"{key}\" field where the records should be")))?;
     }
     v.as_array().ok_or_else(|| InputError::at_line(0, format!("\"{}\" is not an array of records", path.join("."))))
 }

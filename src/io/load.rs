@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::csv_input::InputError;
 use super::report::LoadReport;
-use crate::market::{build_snapshot, BuildError, BuildOptions, RawQuote, Snapshot};
+use crate::market::{build_snapshot, BuildError, BuildOptions, RawQuote, RowTimes, Snapshot};
 
 /// Every supported file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,6 +62,8 @@ pub struct RawChain {
     pub file_time_ms: Option<i64>,
     /// Option rows.
     pub rows: Vec<RawQuote>,
+    /// What the rows' own times mean (set by `load_reader` from the format).
+    pub row_times: RowTimes,
     /// What was read, used and rejected.
     pub report: LoadReport,
 }
@@ -69,7 +71,13 @@ pub struct RawChain {
 impl RawChain {
     /// An empty chain of a format.
     pub fn new(format: SourceFormat) -> Self {
-        RawChain { format, file_time_ms: None, rows: Vec::new(), report: LoadReport::new(format.name()) }
+        RawChain {
+            format,
+            file_time_ms: None,
+            rows: Vec::new(),
+            row_times: RowTimes::Snapshots,
+            report: LoadReport::new(format.name()),
+        }
     }
 
     /// Adds a loaded row.
@@ -80,7 +88,7 @@ impl RawChain {
 
     /// Builds the normalised snapshot of one underlying at one time.
     pub fn snapshot(&self, options: &BuildOptions) -> Result<Snapshot, BuildError> {
-        let mut snapshot = build_snapshot(&self.rows, self.file_time_ms, self.format.name(), options)?;
+        let mut snapshot = build_snapshot(&self.rows, self.file_time_ms, self.row_times, self.format.name(), options)?;
         snapshot.warnings.extend(self.report.notes.iter().cloned());
         Ok(snapshot)
     }
@@ -143,7 +151,8 @@ pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadErr
     let mut reader = super::gz::maybe_gunzip(std::io::BufReader::with_capacity(1 << 20, file)).map_err(io_err)?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut prefix).map_err(io_err)?;
-    let format = super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name.clone(), message })?;
+    let format =
+        super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name.clone(), message })?;
     let input = std::io::Cursor::new(prefix).chain(reader);
     load_reader(input, format, options).map_err(|error| LoadError::Input { path: name, error })
 }
@@ -151,14 +160,15 @@ pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadErr
 /// Loads in-memory content (detecting the format).
 pub fn load_bytes(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<RawChain, LoadError> {
     let sniff = &bytes[..bytes.len().min(SNIFF_BYTES)];
-    let format = super::detect::detect(sniff).map_err(|message| LoadError::UnknownFormat { path: name.to_owned(), message })?;
+    let format =
+        super::detect::detect(sniff).map_err(|message| LoadError::UnknownFormat { path: name.to_owned(), message })?;
     load_reader(bytes, format, options).map_err(|error| LoadError::Input { path: name.to_owned(), error })
 }
 
 /// Dispatches to the loader of `format`.
 pub fn load_reader<R: Read>(input: R, format: SourceFormat, options: &LoadOptions) -> Result<RawChain, InputError> {
     use super::*;
-    match format {
+    let mut chain = match format {
         SourceFormat::DeribitCollectorCsv => deribit_csv::load_collector(input),
         SourceFormat::DeribitBookSummaryCsv => deribit_book::load_csv(input),
         SourceFormat::DeribitBookSummaryJson => deribit_book::load_json(input),
@@ -170,7 +180,11 @@ pub fn load_reader<R: Read>(input: R, format: SourceFormat, options: &LoadOption
         SourceFormat::OkxJson => okx::load(input),
         SourceFormat::BybitJson => bybit::load(input),
         SourceFormat::BinanceEapiJson => binance_eapi::load(input),
+    }?;
+    if format == SourceFormat::TardisCsv {
+        chain.row_times = RowTimes::Updates;
     }
+    Ok(chain)
 }
 
 /// Loads a file and builds its snapshot; the report and any build error come back together.

@@ -6,6 +6,7 @@ pub mod binance_eapi;
 pub mod binance_marks;
 pub mod bybit;
 pub mod cboe;
+pub mod chain_csv;
 mod csv_input;
 pub mod deribit_book;
 pub mod deribit_csv;

@@ -1,11 +1,848 @@
-//! Loader placeholder: being written (see load.rs for the dispatch).
+//! Tardis `options_chain` CSV (plain or gzip), **streamed**: a day file is gigabytes, one row per quote update.
+//!
+//! Columns (located by header name): `exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,
+//! open_interest,last_price,bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,
+//! underlying_index,underlying_price,delta,gamma,vega,theta,rho`. Times are microseconds since the epoch; IVs are
+//! in percent (0 or empty = none); Deribit and OKX premiums are in coin, Bybit and Binance ones in the quote
+//! currency (USDT/USDC), as are Deribit's linear `*_USDC` options.
+//!
+//! [`load`] keeps, while reading, only the latest row per symbol at or before the requested time, so memory is
+//! O(symbols) rather than O(rows). Rows after that time are skipped after reading their timestamp field only.
+//! [`list_times`] reads only the timestamps, for a time picker.
+//!
+//! The reader splits lines itself (no per-row allocation; a `String` is allocated only the first time a symbol is
+//! seen). Quoted fields are understood (RFC 4180, without line breaks inside quotes) but Tardis never writes them.
 
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Cursor, Read};
 
-use super::csv_input::InputError;
-use super::load::RawChain;
+use super::csv_input::{ColumnMap, InputError};
+use super::load::{RawChain, SourceFormat};
+use crate::market::time::format_utc;
+use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
+use crate::pricing::OptionKind;
 
-/// Not supported yet: always an error saying so.
-pub fn load<R: Read>(_input: R, _at_ms: Option<i64>) -> Result<RawChain, InputError> {
-    Err(InputError::at_line(0, "this format is not supported yet"))
+/// Bytes read from the input at a time.
+const CHUNK: usize = 1 << 20;
+/// Longest line accepted (a file without line breaks is not a CSV file).
+const MAX_LINE: usize = 64 << 20;
+/// How many located problems [`list_times`] keeps.
+const MAX_TIME_PROBLEMS: usize = 20;
+/// `underlying_index` value meaning the forward is the index itself (nearest expiries on Deribit).
+const INDEX_NAME: &[u8] = b"index_price";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Loads the snapshot at `at_ms` (UTC ms) from a Tardis `options_chain` CSV: the latest row per symbol at or
+/// before it (`None`: the latest row of every symbol in the file).
+///
+/// Every row is counted in `report.rows_read`; one quote per symbol is kept (`rows_loaded`), each with its own
+/// `time_ms`. The chain's `file_time_ms` is `at_ms`, or the last timestamp when `at_ms` is `None`. Rows after
+/// `at_ms` are counted in a note. Malformed rows (wrong field count, a field that is not a number, an unknown
+/// option type) are rejected with their line and column; only an unreadable stream or header is an error.
+pub fn load<R: Read>(input: R, at_ms: Option<i64>) -> Result<RawChain, InputError> {
+    let mut lines = LineReader::new(gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
+    let columns = Columns::read_header(&mut lines)?;
+    let mut loader = Loader::new(columns, at_ms);
+    while let Some(line) = lines.next_line().map_err(|e| io_error(lines.line + 1, &e))? {
+        loader.row(lines.bytes(&line), line.number, line.terminated);
+    }
+    Ok(loader.finish())
+}
+
+/// The times a Tardis file covers, for a time picker: read by [`list_times`] without keeping any row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TardisTimes {
+    /// Earliest row timestamp, UTC ms (`None` when no row could be read).
+    pub first_ms: Option<i64>,
+    /// Latest row timestamp, UTC ms.
+    pub last_ms: Option<i64>,
+    /// Data rows read (blank lines excepted), including unreadable ones.
+    pub rows: u64,
+    /// Rows whose timestamp could not be read (see `problems`).
+    pub unreadable_rows: u64,
+    /// Distinct minutes with at least one row, ascending: (minute start UTC ms, rows in that minute).
+    pub minutes: Vec<(i64, u64)>,
+    /// Whether the timestamps never decrease from one row to the next (Tardis files are sorted).
+    pub sorted: bool,
+    /// The first located problems (at most 20).
+    pub problems: Vec<InputError>,
+}
+
+impl TardisTimes {
+    /// Rows per UTC hour, ascending: (hour start UTC ms, rows in that hour).
+    pub fn hours(&self) -> Vec<(i64, u64)> {
+        let mut hours: Vec<(i64, u64)> = Vec::new();
+        for &(minute, n) in &self.minutes {
+            let hour = minute - minute.rem_euclid(3_600_000);
+            match hours.last_mut() {
+                Some((h, count)) if *h == hour => *count += n,
+                _ => hours.push((hour, n)),
+            }
+        }
+        hours
+    }
+}
+
+/// Reads only the `timestamp` column of a Tardis `options_chain` CSV (plain or gzip): first and last time,
+/// row count and the distinct minutes covered (with their row counts; [`TardisTimes::hours`] aggregates them).
+/// A snapshot can be taken at any instant; the minutes tell a picker where the data is.
+pub fn list_times<R: Read>(input: R) -> Result<TardisTimes, InputError> {
+    let mut lines = LineReader::new(gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
+    let columns = Columns::read_header(&mut lines)?;
+    let mut times = TimesBuilder::default();
+    let mut fields = Fields::default();
+    while let Some(line) = lines.next_line().map_err(|e| io_error(lines.line + 1, &e))? {
+        let bytes = lines.bytes(&line);
+        if is_blank(bytes) {
+            continue;
+        }
+        match fields.split(bytes, columns.timestamp + 1).and_then(|_| fields.of(bytes).micros(columns.timestamp)) {
+            Ok(us) => times.add(us.div_euclid(1000)),
+            Err(message) => times.unreadable(columns.locate(line.number, columns.timestamp, message)),
+        }
+    }
+    Ok(times.finish())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Input: gzip detection and line splitting
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes (`load_path` already decompresses;
+/// this makes `load(File::open("x.csv.gz"))` work too).
+fn gunzip_if_needed<'r, R: Read + 'r>(mut input: R) -> std::io::Result<Box<dyn Read + 'r>> {
+    let mut head = Vec::with_capacity(2);
+    (&mut input).take(2).read_to_end(&mut head)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let whole = Cursor::new(head).chain(input);
+    Ok(if gzip { Box::new(flate2::read::MultiGzDecoder::new(whole)) } else { Box::new(whole) })
+}
+
+fn io_error(line: u64, e: &std::io::Error) -> InputError {
+    InputError::at_line(line, format!("read error: {e}"))
+}
+
+/// Position of one line in the reader's buffer.
+struct LineRef {
+    start: usize,
+    end: usize,
+    /// 1-based line number.
+    number: u64,
+    /// `false` for a last line without a line break (possibly a truncated file).
+    terminated: bool,
+}
+
+/// Reads lines from a stream through one reused buffer.
+struct LineReader<R: Read> {
+    input: R,
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+    eof: bool,
+    /// Lines returned so far.
+    line: u64,
+}
+
+impl<R: Read> LineReader<R> {
+    fn new(input: R) -> Self {
+        LineReader { input, buf: vec![0; CHUNK], pos: 0, filled: 0, eof: false, line: 0 }
+    }
+
+    /// The next line (without its `\n` or `\r\n`), `None` at the end.
+    fn next_line(&mut self) -> std::io::Result<Option<LineRef>> {
+        loop {
+            if let Some(i) = find_newline(&self.buf[self.pos..self.filled]) {
+                let (start, end) = (self.pos, self.pos + i);
+                self.pos = end + 1;
+                return Ok(Some(self.line_ref(start, end, true)));
+            }
+            if self.eof {
+                if self.pos == self.filled {
+                    return Ok(None);
+                }
+                let (start, end) = (self.pos, self.filled);
+                self.pos = self.filled;
+                return Ok(Some(self.line_ref(start, end, false)));
+            }
+            self.refill()?;
+        }
+    }
+
+    fn line_ref(&mut self, start: usize, end: usize, terminated: bool) -> LineRef {
+        self.line += 1;
+        let end = if end > start && self.buf[end - 1] == b'\r' { end - 1 } else { end };
+        LineRef { start, end, number: self.line, terminated }
+    }
+
+    /// The bytes of a line returned by [`LineReader::next_line`].
+    fn bytes(&self, line: &LineRef) -> &[u8] {
+        &self.buf[line.start..line.end]
+    }
+
+    /// Moves the unread tail to the front and reads more (growing the buffer for a line longer than it).
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.buf.copy_within(self.pos..self.filled, 0);
+        self.filled -= self.pos;
+        self.pos = 0;
+        if self.filled == self.buf.len() {
+            if self.buf.len() >= MAX_LINE {
+                let message = format!("line {} is longer than {} MiB: not a CSV file", self.line + 1, MAX_LINE >> 20);
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
+            }
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buf[self.filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Position of the first `\n`, eight bytes at a time.
+fn find_newline(hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let chunks = hay.chunks_exact(8);
+    let tail = chunks.remainder();
+    for (k, chunk) in chunks.enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(8 * k + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    tail.iter().position(|&b| b == b'\n').map(|p| hay.len() - tail.len() + p)
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// The fields of one line: byte ranges into the line, or into an unquoted copy for a line with quotes.
+#[derive(Default)]
+struct Fields {
+    ranges: Vec<(usize, usize)>,
+    unquoted: Vec<u8>,
+    quoted: bool,
+}
+
+impl Fields {
+    /// Splits `line` into at most `limit` fields (the rest of the line is not looked at).
+    fn split(&mut self, line: &[u8], limit: usize) -> Result<(), String> {
+        self.ranges.clear();
+        self.quoted = false;
+        let mut start = 0;
+        for (i, &b) in line.iter().enumerate() {
+            if b == b',' {
+                self.ranges.push((start, i));
+                start = i + 1;
+                if self.ranges.len() == limit {
+                    return Ok(());
+                }
+            } else if b == b'"' {
+                return self.split_quoted(line, limit);
+            }
+        }
+        self.ranges.push((start, line.len()));
+        Ok(())
+    }
+
+    /// Slow path (never taken on Tardis files): RFC 4180 quotes, `""` inside quotes for one `"`.
+    fn split_quoted(&mut self, line: &[u8], limit: usize) -> Result<(), String> {
+        self.ranges.clear();
+        self.unquoted.clear();
+        self.quoted = true;
+        let (mut in_quotes, mut start, mut i) = (false, 0, 0);
+        while i < line.len() && self.ranges.len() < limit {
+            let b = line[i];
+            match (in_quotes, b) {
+                (true, b'"') if line.get(i + 1) == Some(&b'"') => {
+                    self.unquoted.push(b'"');
+                    i += 1;
+                }
+                (_, b'"') => in_quotes = !in_quotes,
+                (false, b',') => {
+                    self.ranges.push((start, self.unquoted.len()));
+                    start = self.unquoted.len();
+                }
+                _ => self.unquoted.push(b),
+            }
+            i += 1;
+        }
+        if in_quotes {
+            return Err("unterminated quoted field".to_owned());
+        }
+        if self.ranges.len() < limit {
+            self.ranges.push((start, self.unquoted.len()));
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Field access on the line last split.
+    fn of<'a>(&'a self, line: &'a [u8]) -> Row<'a> {
+        Row { ranges: &self.ranges, base: if self.quoted { &self.unquoted } else { line } }
+    }
+}
+
+/// Typed access to the fields of one split line.
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    ranges: &'a [(usize, usize)],
+    base: &'a [u8],
+}
+
+impl<'a> Row<'a> {
+    /// Trimmed bytes of field `col` (empty when absent).
+    fn get(&self, col: usize) -> &'a [u8] {
+        self.ranges.get(col).map_or(&[][..], |&(s, e)| self.base[s..e].trim_ascii())
+    }
+
+    fn text(&self, col: usize) -> Result<&'a str, String> {
+        std::str::from_utf8(self.get(col)).map_err(|_| "field is not valid UTF-8 text".to_owned())
+    }
+
+    /// Optional number: empty or `nan` → None.
+    fn opt_f64(&self, col: usize) -> Result<Option<f64>, String> {
+        if self.get(col).is_empty() {
+            return Ok(None);
+        }
+        let text = self.text(col)?;
+        match text.parse::<f64>() {
+            Ok(x) if x.is_nan() => Ok(None),
+            Ok(x) => Ok(Some(x)),
+            Err(_) => Err(format!("'{}' is not a number", text.escape_debug())),
+        }
+    }
+
+    /// A required integer count of microseconds since the epoch.
+    fn micros(&self, col: usize) -> Result<i64, String> {
+        let bytes = self.get(col);
+        parse_i64(bytes).ok_or_else(|| {
+            let shown = String::from_utf8_lossy(bytes);
+            if shown.is_empty() {
+                "empty field, microseconds since the epoch are required".to_owned()
+            } else {
+                format!("'{}' is not a time in microseconds since the epoch", shown.escape_debug())
+            }
+        })
+    }
+}
+
+/// A decimal integer (optional sign), `None` when not one or out of range.
+fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(b - b'0');
+    }
+    Some(if negative { -value } else { value })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Columns
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Column positions (the header is the first non-blank line).
+struct Columns {
+    map: ColumnMap,
+    count: usize,
+    exchange: usize,
+    symbol: usize,
+    timestamp: usize,
+    kind: usize,
+    strike: usize,
+    expiration: usize,
+    open_interest: Option<usize>,
+    bid: Option<usize>,
+    bid_amount: Option<usize>,
+    bid_iv: Option<usize>,
+    ask: Option<usize>,
+    ask_amount: Option<usize>,
+    ask_iv: Option<usize>,
+    mark: Option<usize>,
+    mark_iv: Option<usize>,
+    underlying_index: Option<usize>,
+    underlying_price: Option<usize>,
+    delta: Option<usize>,
+}
+
+impl Columns {
+    /// Reads the header line and locates the columns.
+    fn read_header<R: Read>(lines: &mut LineReader<R>) -> Result<Self, InputError> {
+        loop {
+            let line = lines.next_line().map_err(|e| io_error(lines.line + 1, &e))?;
+            let Some(line) = line else {
+                return Err(InputError::at_line(1, "the file is empty: expected a header line"));
+            };
+            let bytes = lines.bytes(&line);
+            if is_blank(bytes) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            let names = text.trim_start_matches('\u{feff}').split(',').map(|h| h.trim().trim_matches('"'));
+            let map = ColumnMap::new(csv::StringRecord::from(names.collect::<Vec<_>>()));
+            map.check_delimiter()?;
+            return Self::locate_all(map).map_err(|mut e| {
+                e.line = line.number;
+                e
+            });
+        }
+    }
+
+    fn locate_all(map: ColumnMap) -> Result<Self, InputError> {
+        let req = |name: &str| map.require(name, &[name]);
+        let opt = |name: &str| map.find(&[name]);
+        Ok(Columns {
+            count: map.headers().len(),
+            exchange: req("exchange")?,
+            symbol: req("symbol")?,
+            timestamp: req("timestamp")?,
+            kind: req("type")?,
+            strike: req("strike_price")?,
+            expiration: req("expiration")?,
+            open_interest: opt("open_interest"),
+            bid: opt("bid_price"),
+            bid_amount: opt("bid_amount"),
+            bid_iv: opt("bid_iv"),
+            ask: opt("ask_price"),
+            ask_amount: opt("ask_amount"),
+            ask_iv: opt("ask_iv"),
+            mark: opt("mark_price"),
+            mark_iv: opt("mark_iv"),
+            underlying_index: opt("underlying_index"),
+            underlying_price: opt("underlying_price"),
+            delta: opt("delta"),
+            map,
+        })
+    }
+
+    /// A located error about column `col` (0-based) of a line.
+    fn locate(&self, line: u64, col: usize, message: String) -> InputError {
+        InputError { line, column: Some(col + 1), column_name: self.map.headers().get(col).map(str::to_owned), message }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The numbers of one row, parsed before anything is stored (a bad row leaves the kept one untouched).
+struct Parsed {
+    kind: OptionKind,
+    strike: f64,
+    expiry_ms: i64,
+    open_interest: Option<f64>,
+    bid: Option<f64>,
+    bid_size: Option<f64>,
+    bid_iv: Option<f64>,
+    ask: Option<f64>,
+    ask_size: Option<f64>,
+    ask_iv: Option<f64>,
+    mark: Option<f64>,
+    mark_iv: Option<f64>,
+    forward: Option<f64>,
+    delta: Option<f64>,
+}
+
+impl Parsed {
+    /// Parses the fields of a full row; the error names the 0-based column.
+    fn read(f: Row<'_>, c: &Columns) -> Result<Self, (usize, String)> {
+        let at = |col: usize| move |m: String| (col, m);
+        let opt = |col: Option<usize>| col.map_or(Ok(None), |i| f.opt_f64(i).map_err(at(i)));
+        let kind_text = f.text(c.kind).map_err(at(c.kind))?;
+        let kind = OptionKind::parse(kind_text)
+            .ok_or_else(|| (c.kind, format!("'{}' is not call/put", kind_text.escape_debug())))?;
+        let strike = f.opt_f64(c.strike).map_err(at(c.strike))?.filter(|s| s.is_finite() && *s > 0.0);
+        let strike = strike.ok_or_else(|| (c.strike, "a positive strike is required".to_owned()))?;
+        let expiry_ms = f.micros(c.expiration).map_err(at(c.expiration))?.div_euclid(1000);
+        let percent = |x: Option<f64>| positive(x.map(|v| v / 100.0));
+        Ok(Parsed {
+            kind,
+            strike,
+            expiry_ms,
+            open_interest: opt(c.open_interest)?,
+            bid: positive(opt(c.bid)?),
+            bid_size: positive(opt(c.bid_amount)?),
+            bid_iv: percent(opt(c.bid_iv)?),
+            ask: positive(opt(c.ask)?),
+            ask_size: positive(opt(c.ask_amount)?),
+            ask_iv: percent(opt(c.ask_iv)?),
+            mark: positive(opt(c.mark)?),
+            mark_iv: percent(opt(c.mark_iv)?),
+            forward: positive(opt(c.underlying_price)?),
+            delta: opt(c.delta)?.filter(|d| d.is_finite()),
+        })
+    }
+
+    /// Stores the row into the kept quote of its symbol.
+    fn store(self, q: &mut RawQuote, line: u64, time_ms: i64, index_name: &[u8]) {
+        q.line = line;
+        q.time_ms = Some(time_ms);
+        q.expiry_ms = self.expiry_ms;
+        q.strike = self.strike;
+        q.kind = self.kind;
+        q.bid = self.bid;
+        q.ask = self.ask;
+        q.mark = self.mark;
+        q.bid_size = self.bid_size;
+        q.ask_size = self.ask_size;
+        q.open_interest = self.open_interest;
+        q.exchange_iv.bid = self.bid_iv;
+        q.exchange_iv.ask = self.ask_iv;
+        q.exchange_iv.mark = self.mark_iv;
+        q.exchange_delta = self.delta;
+        q.forward = self.forward;
+        set_name(&mut q.forward_name, index_name);
+        // Deribit's nearest expiries have no future: `underlying_index` = `index_price`, the forward is the index.
+        q.index_price = if index_name == INDEX_NAME { self.forward } else { None };
+    }
+}
+
+/// Replaces an optional name only when it changed (no allocation for the usual unchanged name).
+fn set_name(name: &mut Option<String>, bytes: &[u8]) {
+    if name.as_deref().map(str::as_bytes) == Some(bytes) || (name.is_none() && bytes.is_empty()) {
+        return;
+    }
+    *name = if bytes.is_empty() { None } else { Some(String::from_utf8_lossy(bytes).into_owned()) };
+}
+
+/// Currency of the premiums of an exchange (Tardis exchange ids); `None` for an exchange not known here.
+fn premium_currency(exchange: &[u8], underlying: &str) -> Option<PremiumCurrency> {
+    let starts = |p: &[u8]| exchange.len() >= p.len() && exchange[..p.len()].eq_ignore_ascii_case(p);
+    if starts(b"bybit") || starts(b"binance") || underlying.contains("_USD") {
+        Some(PremiumCurrency::Quote)
+    } else if starts(b"deribit") || starts(b"okex") || starts(b"okx") || starts(b"huobi") {
+        Some(PremiumCurrency::Coin)
+    } else {
+        None
+    }
+}
+
+/// Underlying from a symbol: the instrument parser's, else the text before the first `-`.
+fn underlying_of(symbol: &str) -> String {
+    parse_instrument(symbol)
+        .map(|i| i.underlying)
+        .unwrap_or_else(|| symbol.split('-').next().unwrap_or(symbol).to_owned())
+}
+
+/// The latest kept row of one symbol.
+struct Slot {
+    time_us: i64,
+    quote: RawQuote,
+}
+
+/// The kept rows, one per symbol, and the exchanges seen.
+#[derive(Default)]
+struct Symbols {
+    index: HashMap<Box<[u8]>, usize>,
+    slots: Vec<Slot>,
+    exchanges: Vec<String>,
+    unknown_exchanges: Vec<String>,
+}
+
+impl Symbols {
+    /// First row of a symbol: an empty slot with its names (the only allocations per symbol).
+    fn add(&mut self, row: Row<'_>, c: &Columns, number: u64) -> Result<usize, (usize, String)> {
+        let symbol = row.text(c.symbol).map_err(|m| (c.symbol, m))?;
+        if symbol.is_empty() {
+            return Err((c.symbol, "empty symbol".to_owned()));
+        }
+        let exchange = row.text(c.exchange).map_err(|m| (c.exchange, m))?;
+        let underlying = underlying_of(symbol);
+        let currency = premium_currency(exchange.as_bytes(), &underlying);
+        note_exchange(&mut self.exchanges, exchange);
+        if currency.is_none() {
+            note_exchange(&mut self.unknown_exchanges, exchange);
+        }
+        let currency = currency.unwrap_or(PremiumCurrency::Coin);
+        let quote = RawQuote::new(number, &underlying, symbol, 0, f64::NAN, OptionKind::Call, currency);
+        self.index.insert(symbol.as_bytes().into(), self.slots.len());
+        self.slots.push(Slot { time_us: i64::MIN, quote });
+        Ok(self.slots.len() - 1)
+    }
+}
+
+/// Streaming state of [`load`].
+struct Loader {
+    columns: Columns,
+    at_ms: Option<i64>,
+    fields: Fields,
+    symbols: Symbols,
+    chain: RawChain,
+    after: u64,
+    superseded: u64,
+    last_ms: Option<i64>,
+}
+
+impl Loader {
+    fn new(columns: Columns, at_ms: Option<i64>) -> Self {
+        Loader {
+            columns,
+            at_ms,
+            fields: Fields::default(),
+            symbols: Symbols::default(),
+            chain: RawChain::new(SourceFormat::TardisCsv),
+            after: 0,
+            superseded: 0,
+            last_ms: None,
+        }
+    }
+
+    /// Handles one line: time filter first, then the full row only when it is the symbol's latest.
+    fn row(&mut self, line: &[u8], number: u64, terminated: bool) {
+        if is_blank(line) {
+            return;
+        }
+        self.chain.report.rows_read += 1;
+        let ts = self.columns.timestamp;
+        let time_us = match self.fields.split(line, ts + 1).and_then(|_| self.fields.of(line).micros(ts)) {
+            Ok(t) => t,
+            Err(message) => return self.reject("unreadable timestamp", ts, number, message),
+        };
+        let time_ms = time_us.div_euclid(1000);
+        if self.at_ms.is_some_and(|at| time_ms > at) {
+            self.after += 1;
+            return;
+        }
+        if let Err(message) = self.fields.split(line, usize::MAX) {
+            return self.reject("malformed row", 0, number, message);
+        }
+        if self.fields.len() != self.columns.count {
+            return self.reject_field_count(number, terminated);
+        }
+        self.last_ms = Some(self.last_ms.map_or(time_ms, |t| t.max(time_ms)));
+        if let Err((col, message)) = self.keep(line, number, time_us) {
+            self.reject("unreadable field", col, number, message);
+        }
+    }
+
+    /// Stores the row when it is the latest of its symbol so far (ties: the later line wins).
+    fn keep(&mut self, line: &[u8], number: u64, time_us: i64) -> Result<(), (usize, String)> {
+        let row = self.fields.of(line);
+        let c = &self.columns;
+        let slot = self.symbols.index.get(row.get(c.symbol)).copied();
+        if slot.is_some_and(|s| self.symbols.slots[s].time_us > time_us) {
+            self.superseded += 1;
+            return Ok(());
+        }
+        let parsed = Parsed::read(row, c)?;
+        let index_name = c.underlying_index.map_or(&[][..], |i| row.get(i));
+        let slot = match slot {
+            Some(s) => s,
+            None => self.symbols.add(row, c, number)?,
+        };
+        let kept = &mut self.symbols.slots[slot];
+        self.superseded += u64::from(kept.quote.time_ms.is_some());
+        kept.time_us = time_us;
+        parsed.store(&mut kept.quote, number, time_us.div_euclid(1000), index_name);
+        Ok(())
+    }
+
+    fn reject(&mut self, reason: &str, col: usize, line: u64, message: String) {
+        let problem = self.columns.locate(line, col, message);
+        self.chain.report.reject_with(reason, problem);
+    }
+
+    fn reject_field_count(&mut self, line: u64, terminated: bool) {
+        let (found, expected) = (self.fields.len(), self.columns.count);
+        let end = if terminated { "" } else { "; the file ends inside this row" };
+        let message =
+            format!("found {found} fields but the header has {expected} (truncated row or stray delimiter){end}");
+        self.reject("malformed row", found.min(expected), line, message);
+    }
+
+    /// The kept quotes in file order, the snapshot time and the notes.
+    fn finish(mut self) -> RawChain {
+        let mut slots: Vec<Slot> = std::mem::take(&mut self.symbols.slots);
+        slots.sort_by_key(|s| s.quote.line);
+        self.chain.file_time_ms = self.at_ms.or(self.last_ms);
+        self.write_notes(slots.len());
+        for slot in slots {
+            self.chain.push(slot.quote);
+        }
+        self.chain
+    }
+
+    fn write_notes(&mut self, kept: usize) {
+        let report = &mut self.chain.report;
+        if let Some(at) = self.at_ms {
+            report.note(format!("{} rows after {} skipped (snapshot time)", self.after, format_utc(at)));
+        }
+        report.note(format!(
+            "latest row per symbol kept: {kept} symbols; {} earlier updates superseded",
+            self.superseded
+        ));
+        if self.symbols.exchanges.len() > 1 {
+            report.note(format!(
+                "the file mixes exchanges ({}): rows are keyed by symbol",
+                self.symbols.exchanges.join(", ")
+            ));
+        }
+        for unknown in &self.symbols.unknown_exchanges {
+            report.note(format!("exchange '{unknown}' is not one Volscope knows: premiums assumed in coin"));
+        }
+    }
+}
+
+fn note_exchange(list: &mut Vec<String>, exchange: &str) {
+    if !list.iter().any(|e| e == exchange) {
+        list.push(exchange.to_owned());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Listing times
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Accumulates [`TardisTimes`]; the current minute is counted without touching the map.
+#[derive(Default)]
+struct TimesBuilder {
+    times: TardisTimes,
+    minutes: BTreeMap<i64, u64>,
+    current: Option<(i64, u64)>,
+    previous_ms: Option<i64>,
+    unsorted: bool,
+}
+
+impl TimesBuilder {
+    fn add(&mut self, ms: i64) {
+        self.times.rows += 1;
+        self.times.first_ms = Some(self.times.first_ms.map_or(ms, |t| t.min(ms)));
+        self.times.last_ms = Some(self.times.last_ms.map_or(ms, |t| t.max(ms)));
+        self.unsorted |= self.previous_ms.is_some_and(|p| ms < p);
+        self.previous_ms = Some(ms);
+        let minute = ms - ms.rem_euclid(60_000);
+        match &mut self.current {
+            Some((m, n)) if *m == minute => *n += 1,
+            current => {
+                if let Some((m, n)) = current.take() {
+                    *self.minutes.entry(m).or_default() += n;
+                }
+                *current = Some((minute, 1));
+            }
+        }
+    }
+
+    fn unreadable(&mut self, problem: InputError) {
+        self.times.rows += 1;
+        self.times.unreadable_rows += 1;
+        if self.times.problems.len() < MAX_TIME_PROBLEMS {
+            self.times.problems.push(problem);
+        }
+    }
+
+    fn finish(mut self) -> TardisTimes {
+        if let Some((m, n)) = self.current.take() {
+            *self.minutes.entry(m).or_default() += n;
+        }
+        self.times.minutes = self.minutes.into_iter().collect();
+        self.times.sorted = !self.unsorted;
+        self.times
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,open_interest,\
+last_price,bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,underlying_index,\
+underlying_price,delta,gamma,vega,theta,rho";
+
+    #[test]
+    fn finds_newlines_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut hay = vec![b'x'; len];
+                hay[at] = b'\n';
+                assert_eq!(find_newline(&hay), Some(at));
+            }
+            assert_eq!(find_newline(&vec![b'y'; len]), None);
+        }
+    }
+
+    #[test]
+    fn splits_quoted_fields() {
+        let mut f = Fields::default();
+        let line = b"a,\"b,c\",\"d\"\"e\",";
+        f.split(line, usize::MAX).unwrap();
+        let row = f.of(line);
+        assert_eq!((f.len(), row.get(1), row.get(2), row.get(3)), (4, &b"b,c"[..], &b"d\"e"[..], &b""[..]));
+        assert!(f.split(b"a,\"b", usize::MAX).is_err());
+        f.split(b"1,2,3,4", 2).unwrap();
+        assert_eq!((f.len(), f.of(b"1,2,3,4").get(1)), (2, &b"2"[..]));
+    }
+
+    #[test]
+    fn parses_integers_strictly() {
+        assert_eq!(parse_i64(b"1591574399413000"), Some(1_591_574_399_413_000));
+        assert_eq!(parse_i64(b"-5"), Some(-5));
+        assert_eq!(parse_i64(b"1.5"), None);
+        assert_eq!(parse_i64(b""), None);
+        assert_eq!(parse_i64(b"9999999999999999999"), None);
+    }
+
+    #[test]
+    fn keeps_latest_per_symbol_and_tolerates_crlf() {
+        let row = |sym: &str, ts: i64, bid: &str| {
+            format!("deribit,{sym},{ts},{ts},call,100,1700000000000000,,,{bid},1,50,,,,,,index_price,90,,,,,\r\n")
+        };
+        let text = format!(
+            "{HEADER}\r\n{}{}{}{}",
+            row("BTC-1JAN30-100-C", 1_000_000, "0.1"),
+            row("BTC-1JAN30-100-C", 2_000_000, "0.2"),
+            row("BTC-1JAN30-200-C", 2_500_000, "0.3"),
+            row("BTC-1JAN30-100-C", 3_000_000, "0.4"),
+        );
+        let chain = load(text.as_bytes(), Some(2_000)).unwrap();
+        assert_eq!(chain.rows.len(), 1);
+        assert_eq!((chain.rows[0].bid, chain.rows[0].time_ms, chain.rows[0].line), (Some(0.2), Some(2_000), 3));
+        assert_eq!(chain.rows[0].index_price, Some(90.0));
+        assert_eq!(chain.rows[0].exchange_iv.bid, Some(0.5));
+        assert_eq!((chain.report.rows_read, chain.report.rows_loaded), (4, 1));
+        let all = load(text.as_bytes(), None).unwrap();
+        assert_eq!(all.rows.iter().map(|r| r.bid).collect::<Vec<_>>(), vec![Some(0.3), Some(0.4)]);
+        assert_eq!(all.file_time_ms, Some(3_000));
+        let times = list_times(text.as_bytes()).unwrap();
+        assert_eq!((times.first_ms, times.last_ms, times.rows, times.sorted), (Some(1_000), Some(3_000), 4, true));
+        assert_eq!(times.minutes, vec![(0, 4)]);
+    }
+
+    #[test]
+    fn rejects_bad_header() {
+        let e = load(&b"exchange,symbol\nderibit,x\n"[..], None).unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("missing column timestamp"), "{e}");
+        assert!(load(&b""[..], None).is_err());
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::chain::{ExpirySlice, ForwardSource, Snapshot};
-use super::forward::{forward_from_delta, parity_forward, ParityPair, FORWARD_DISAGREEMENT_WARN};
+use super::forward::{forward_from_delta, mark_parity_forward, parity_forward, ParityPair, FORWARD_DISAGREEMENT_WARN};
 use super::outliers::mark_outliers;
 use super::quote::{PremiumCurrency, Quote, QuoteSide, QuoteStatus};
 use super::raw::RawQuote;
@@ -79,13 +79,25 @@ pub fn snapshot_times(rows: &[RawQuote]) -> Vec<i64> {
     times
 }
 
+/// What the per-row times of a file mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RowTimes {
+    /// Each distinct time is a whole snapshot (hourly files): the snapshot at t is the rows of the last
+    /// snapshot time at or before t.
+    #[default]
+    Snapshots,
+    /// Rows are quote updates (Tardis): the snapshot at t is the latest row per instrument at or before t.
+    Updates,
+}
+
 /// Builds the snapshot of one underlying at one time.
 ///
 /// `file_time_ms` is the snapshot time for files that state one (rows without their own times); files with
-/// per-row times use `options.at_ms` or their last time.
+/// per-row times use `options.at_ms` or their last time, read as `row_times` says.
 pub fn build_snapshot(
     rows: &[RawQuote],
     file_time_ms: Option<i64>,
+    row_times: RowTimes,
     source: &str,
     options: &BuildOptions,
 ) -> Result<Snapshot, BuildError> {
@@ -94,7 +106,7 @@ pub fn build_snapshot(
     }
     let underlying = choose_underlying(rows, options.underlying.as_deref())?;
     let of_underlying: Vec<&RawQuote> = rows.iter().filter(|r| r.underlying == underlying).collect();
-    let (time_ms, selected) = select_time(&of_underlying, file_time_ms, options.at_ms)?;
+    let (time_ms, selected) = select_time(&of_underlying, file_time_ms, row_times, options.at_ms)?;
     let index_price = median(selected.iter().filter_map(|r| r.index_price));
     let premium_currency = selected.first().map_or(PremiumCurrency::Quote, |r| r.premium_currency);
     let mut by_expiry: BTreeMap<i64, Vec<&RawQuote>> = BTreeMap::new();
@@ -128,10 +140,11 @@ fn choose_underlying(rows: &[RawQuote], wanted: Option<&str>) -> Result<String, 
     }
 }
 
-/// Picks the snapshot time and the rows in it (latest row per instrument at or before it).
+/// Picks the snapshot time and the rows in it.
 fn select_time<'a>(
     rows: &[&'a RawQuote],
     file_time_ms: Option<i64>,
+    row_times: RowTimes,
     at_ms: Option<i64>,
 ) -> Result<(i64, Vec<&'a RawQuote>), BuildError> {
     let times: Vec<i64> = rows.iter().filter_map(|r| r.time_ms).collect();
@@ -142,6 +155,10 @@ fn select_time<'a>(
     let at = at_ms.unwrap_or_else(|| times.iter().copied().max().unwrap_or(0));
     if at < first {
         return Err(BuildError::BeforeFirstTime { at: format_utc(at), first: format_utc(first) });
+    }
+    if row_times == RowTimes::Snapshots {
+        let snapshot = times.iter().copied().filter(|t| *t <= at).max().unwrap_or(first);
+        return Ok((snapshot, rows.iter().copied().filter(|r| r.time_ms == Some(snapshot)).collect()));
     }
     let mut latest: BTreeMap<&str, &RawQuote> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.time_ms.is_some_and(|t| t <= at)) {
@@ -197,18 +214,24 @@ impl SliceContext<'_> {
                 100.0 * d
             ));
         }
-        if matches!(fwd.source, ForwardSource::Index) {
-            warnings.push(format!("expiry {}: no forward in the file and no parity fit: using the index", format_utc(expiry_ms)));
+        if matches!(fwd.source, ForwardSource::Index) && t_years > 0.0 {
+            warnings.push(format!(
+                "expiry {}: no forward in the file and no parity fit: using the index",
+                format_utc(expiry_ms)
+            ));
         }
         let mut seen = HashSet::new();
         let mut quotes: Vec<Quote> = rows
             .iter()
             .map(|row| {
                 let duplicate = !seen.insert((row.strike.to_bits(), row.kind));
-                self.normalise_quote(row, expiry_ms, t_years, fwd.forward, duplicate)
+                let own_forward = !matches!(fwd.source, ForwardSource::ExchangeMarks { .. });
+                self.normalise_quote(row, expiry_ms, t_years, fwd.forward, own_forward, duplicate)
             })
             .collect();
-        quotes.sort_by(|a, b| a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put))));
+        quotes.sort_by(|a, b| {
+            a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put)))
+        });
         mark_outliers(&mut quotes);
         ExpirySlice {
             expiry_ms,
@@ -221,14 +244,24 @@ impl SliceContext<'_> {
         }
     }
 
-    /// Exchange forward (median of the rows'), else parity, else deltas, else index.
+    /// Exchange marks' forward, else the exchange forward (median of the rows'), else parity, else deltas,
+    /// else index.
     fn slice_forward(&self, rows: &[&RawQuote], t_years: f64) -> SliceForward {
         let exchange = median(rows.iter().filter_map(|r| r.forward));
         let guess = exchange.or(self.index_price).or_else(|| median(rows.iter().map(|r| r.strike))).unwrap_or(f64::NAN);
-        let parity = parity_forward(&parity_pairs(rows), guess, self.currency).filter(|p| p.r_squared > 0.99);
+        let parity = parity_forward(&parity_pairs(rows, mid_of), guess, self.currency).filter(|p| p.r_squared > 0.99);
         let parity_value = parity.map(|p| p.forward);
+        let name = rows.iter().find_map(|r| r.forward_name.clone());
+        let marks = exchange.and_then(|_| mark_parity_forward(&parity_pairs(rows, |r| r.mark), guess, self.currency));
+        if let Some((f, n_strikes)) = marks {
+            return SliceForward {
+                forward: f,
+                source: ForwardSource::ExchangeMarks { n_strikes, name },
+                parity: parity_value,
+                disagreement: parity_value.map(|p| (p - f).abs() / f),
+            };
+        }
         if let Some(f) = exchange {
-            let name = rows.iter().find_map(|r| r.forward_name.clone());
             return SliceForward {
                 forward: f,
                 source: ForwardSource::Exchange { name },
@@ -253,8 +286,18 @@ impl SliceContext<'_> {
         SliceForward { forward, source: ForwardSource::Index, parity: None, disagreement: None }
     }
 
-    fn normalise_quote(&self, row: &RawQuote, expiry_ms: i64, t_years: f64, slice_forward: f64, duplicate: bool) -> Quote {
-        let forward_used = row.forward.filter(|f| *f > 0.0).unwrap_or(slice_forward);
+    /// Normalises one row; with `own_forward` the row's forward field (when given) prices it, otherwise the
+    /// slice forward does.
+    fn normalise_quote(
+        &self,
+        row: &RawQuote,
+        expiry_ms: i64,
+        t_years: f64,
+        slice_forward: f64,
+        own_forward: bool,
+        duplicate: bool,
+    ) -> Quote {
+        let forward_used = row.forward.filter(|f| *f > 0.0 && own_forward).unwrap_or(slice_forward);
         let spec = OptionSpec::undiscounted(row.kind, forward_used, row.strike, t_years);
         let usd_per_coin = match self.options.usd_conversion {
             UsdConversion::Forward => forward_used,
@@ -301,12 +344,17 @@ impl SliceContext<'_> {
     }
 }
 
-/// Strikes with a two-sided, uncrossed call and put: their mid premiums.
-fn parity_pairs(rows: &[&RawQuote]) -> Vec<ParityPair> {
-    let mid = |r: &RawQuote| match (r.bid, r.ask) {
+/// Mid premium of a two-sided, uncrossed row.
+fn mid_of(r: &RawQuote) -> Option<f64> {
+    match (r.bid, r.ask) {
         (Some(b), Some(a)) if b <= a => Some(0.5 * (a + b)),
         _ => None,
-    };
+    }
+}
+
+/// Strikes where both the call and the put have a premium by `premium` (mid or mark): the two premiums.
+fn parity_pairs(rows: &[&RawQuote], premium: impl Fn(&RawQuote) -> Option<f64>) -> Vec<ParityPair> {
+    let mid = premium;
     let mut calls: BTreeMap<u64, f64> = BTreeMap::new();
     let mut puts: BTreeMap<u64, f64> = BTreeMap::new();
     for r in rows {
@@ -322,14 +370,25 @@ fn parity_pairs(rows: &[&RawQuote]) -> Vec<ParityPair> {
 }
 
 /// One side from a premium: USD and coin prices and the implied vol.
-fn side_from_price(spec: &OptionSpec, premium: Option<f64>, currency: PremiumCurrency, usd_per_coin: f64) -> Option<QuoteSide> {
+fn side_from_price(
+    spec: &OptionSpec,
+    premium: Option<f64>,
+    currency: PremiumCurrency,
+    usd_per_coin: f64,
+) -> Option<QuoteSide> {
     let premium = premium?;
     let (price_usd, price_coin) = match currency {
         PremiumCurrency::Coin => (premium * usd_per_coin, premium),
         PremiumCurrency::Quote => (premium, premium / spec.forward),
     };
     let iv = implied_vol(spec, price_usd);
-    Some(QuoteSide { price: Some(premium), price_usd: Some(price_usd), price_coin: Some(price_coin), iv: iv.vol, iv_status: Some(iv.status) })
+    Some(QuoteSide {
+        price: Some(premium),
+        price_usd: Some(price_usd),
+        price_coin: Some(price_coin),
+        iv: iv.vol,
+        iv_status: Some(iv.status),
+    })
 }
 
 /// One side from an exchange vol (files with vols but no prices): prices are Black-76 at that vol.
@@ -340,7 +399,13 @@ fn side_from_vol(spec: &OptionSpec, vol: f64, currency: PremiumCurrency) -> Quot
     let usd = price(spec, vol);
     let coin = usd / spec.forward;
     let own = if currency == PremiumCurrency::Coin { coin } else { usd };
-    QuoteSide { price: Some(own), price_usd: Some(usd), price_coin: Some(coin), iv: Some(vol), iv_status: Some(IvStatus::Ok) }
+    QuoteSide {
+        price: Some(own),
+        price_usd: Some(usd),
+        price_coin: Some(coin),
+        iv: Some(vol),
+        iv_status: Some(IvStatus::Ok),
+    }
 }
 
 /// Mid of a two-sided uncrossed quote: the price average, or for vol-only files the vol average.
@@ -364,8 +429,10 @@ fn two_sided_status(bid: &QuoteSide, ask: &QuoteSide) -> QuoteStatus {
         _ => {
             let below = |s: Option<IvStatus>| matches!(s, Some(IvStatus::BelowIntrinsic | IvStatus::NoTimeValue));
             let above = |s: Option<IvStatus>| matches!(s, Some(IvStatus::AboveMaximum));
-            if below(ask.iv_status) || below(bid.iv_status) {
+            if below(ask.iv_status) {
                 QuoteStatus::BelowIntrinsic
+            } else if below(bid.iv_status) {
+                QuoteStatus::BidBelowIntrinsic
             } else if above(bid.iv_status) || above(ask.iv_status) {
                 QuoteStatus::AboveMaximum
             } else if bid.iv.is_none() || ask.iv.is_none() {

@@ -15,6 +15,15 @@ pub enum ForwardSource {
         /// Name of the future or synthetic (`BTC-27MAR26`, `SYN.BTC-3APR26`), when given.
         name: Option<String>,
     },
+    /// The forward the exchange priced its marks on, from call/put mark parity at the strikes nearest the
+    /// money (exact up to the marks' rounding: an exchange marks both sides from one smile on one forward).
+    /// Preferred over the per-row forward field, which a collector may read at another moment.
+    ExchangeMarks {
+        /// Strikes used.
+        n_strikes: usize,
+        /// Name of the future or synthetic the exchange reports for the expiry, when given.
+        name: Option<String>,
+    },
     /// Put-call parity regression C − P = D·(F − K) on near-the-money strikes quoted on both sides.
     Parity {
         /// Strikes used.
@@ -38,6 +47,7 @@ impl ForwardSource {
     pub fn label(&self) -> &'static str {
         match self {
             ForwardSource::Exchange { .. } => "exchange",
+            ForwardSource::ExchangeMarks { .. } => "marks",
             ForwardSource::Parity { .. } => "parity",
             ForwardSource::ImpliedFromDeltas { .. } => "deltas",
             ForwardSource::Index => "index",

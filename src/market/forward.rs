@@ -8,7 +8,7 @@ use super::quote::PremiumCurrency;
 pub const PARITY_STRIKES: usize = 8;
 
 /// Relative disagreement between the exchange and parity forwards above which a warning is raised.
-pub const FORWARD_DISAGREEMENT_WARN: f64 = 0.0025;
+pub const FORWARD_DISAGREEMENT_WARN: f64 = 0.005;
 
 /// A two-sided call/put pair at one strike, mid premiums in the premium currency.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,6 +76,32 @@ pub fn parity_forward(pairs: &[ParityPair], guess: f64, currency: PremiumCurrenc
         n_strikes: near.len(),
         r_squared,
     })
+}
+
+/// The forward an exchange priced its marks on: at each of the `PARITY_STRIKES` strikes nearest `guess` with
+/// both marks, mark parity gives it exactly (USD: F = K + C − P; coin: F = K / (1 − (C − P))); the median is
+/// returned with the number of strikes, or None with fewer than 2 strikes. Pairs hold marks, not mids.
+pub fn mark_parity_forward(marks: &[ParityPair], guess: f64, currency: PremiumCurrency) -> Option<(f64, usize)> {
+    let mut near: Vec<&ParityPair> = marks.iter().filter(|p| p.strike > 0.0).collect();
+    near.sort_by(|a, b| (a.strike - guess).abs().total_cmp(&(b.strike - guess).abs()));
+    near.truncate(PARITY_STRIKES);
+    let mut forwards: Vec<f64> = near
+        .iter()
+        .map(|p| {
+            let diff = p.call_mid - p.put_mid;
+            match currency {
+                PremiumCurrency::Quote => p.strike + diff,
+                PremiumCurrency::Coin => p.strike / (1.0 - diff),
+            }
+        })
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .collect();
+    if forwards.len() < 2 {
+        return None;
+    }
+    forwards.sort_by(f64::total_cmp);
+    let n = forwards.len();
+    Some((if n % 2 == 1 { forwards[n / 2] } else { 0.5 * (forwards[n / 2 - 1] + forwards[n / 2]) }, n))
 }
 
 /// Forward implied by one quote's Black delta and vol: with Δ_call = N(d1),

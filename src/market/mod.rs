@@ -10,10 +10,10 @@ mod quote;
 mod raw;
 pub mod time;
 
-pub use build::{build_snapshot, snapshot_times, underlyings, BuildError, BuildOptions, UsdConversion};
+pub use build::{build_snapshot, snapshot_times, underlyings, BuildError, BuildOptions, RowTimes, UsdConversion};
 pub use chain::{ExpirySlice, ForwardSource, Snapshot};
+pub use forward::{forward_from_delta, mark_parity_forward, parity_forward, ParityForward, ParityPair};
 pub use instrument::{parse_instrument, Instrument};
-pub use forward::{forward_from_delta, parity_forward, ParityForward, ParityPair};
 pub use quote::{ExchangeIvs, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
 pub use raw::{positive, RawQuote};
 pub use time::DayCount;

@@ -34,8 +34,10 @@ pub enum QuoteStatus {
     NoBid,
     /// Only a bid.
     NoAsk,
-    /// The ask (or the mid) is below the intrinsic value: no vol for it.
+    /// The ask is below the intrinsic value: the whole quote is under intrinsic, no vol for it.
     BelowIntrinsic,
+    /// Only the bid is below intrinsic (common deep in the money): the ask and usually the mid carry vols.
+    BidBelowIntrinsic,
     /// The bid (or the mid) is at or above the no-arbitrage maximum (forward for a call, strike for a put).
     AboveMaximum,
     /// Two-sided, but a side's vol could not be implied for another reason (see the side statuses).
@@ -56,6 +58,7 @@ impl QuoteStatus {
             QuoteStatus::NoBid => "no_bid",
             QuoteStatus::NoAsk => "no_ask",
             QuoteStatus::BelowIntrinsic => "below_intrinsic",
+            QuoteStatus::BidBelowIntrinsic => "bid_below_intrinsic",
             QuoteStatus::AboveMaximum => "above_maximum",
             QuoteStatus::IvFailed => "iv_failed",
             QuoteStatus::Outlier => "outlier",

@@ -4,6 +4,7 @@ use implied_vol::solver::Jaeckel;
 use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, ImpliedBlackVolatilityNormalised};
 
 use super::black76::{intrinsic_undiscounted, max_price_undiscounted, OptionSpec};
+use super::fast_iv::fast_total_vol;
 use super::normal::norm_pdf;
 
 /// Relative vol uncertainty, caused by one rounding of the price, above which a solved vol is reported as
@@ -98,46 +99,131 @@ impl ImpliedVol {
 
 /// Implied Black-76 vol of a discounted price in quote currency (USD).
 ///
-/// Inverts with Jäckel's *Let's Be Rational* (the `implied-vol` crate: two Householder steps to machine
-/// precision). Every input without an answer gets a named [`IvStatus`]; a vol is never NaN or infinite.
+/// Inverts to machine precision, Let's Be Rational grade: a certified fast path ([`super::fast_iv`]: tabulated
+/// guess plus one third-order Householder step) where it applies, otherwise Jäckel's *Let's Be Rational* (the
+/// `implied-vol` crate). Every input without an answer gets a named [`IvStatus`]; a vol is never NaN or
+/// infinite.
 pub fn implied_vol(spec: &OptionSpec, price: f64) -> ImpliedVol {
-    let OptionSpec { kind, forward, strike, t_years, discount } = *spec;
+    solve(spec, price).0
+}
+
+/// Which solver produced a result of [`implied_vol`] (diagnostics and tests; free in the normal call).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SolverPath {
+    /// No inversion ran: the inputs got a failure status first.
+    NotSolved,
+    /// The certified fast path of [`super::fast_iv`].
+    Fast,
+    /// The `implied-vol` crate's solver.
+    Fallback,
+}
+
+/// The solver [`implied_vol`] uses for these inputs.
+#[doc(hidden)]
+pub fn solver_path(spec: &OptionSpec, price: f64) -> SolverPath {
+    solve(spec, price).1
+}
+
+/// [`implied_vol`] and the path that produced it.
+#[inline(always)]
+fn solve(spec: &OptionSpec, price: f64) -> (ImpliedVol, SolverPath) {
+    let OptionSpec { kind, forward, strike, .. } = *spec;
     if let Some(status) = check_inputs(spec, price) {
-        return ImpliedVol::failed(status);
+        return (ImpliedVol::failed(status), SolverPath::NotSolved);
     }
-    let price_undiscounted = price / discount;
+    let price_undiscounted = price / spec.discount;
     if price_undiscounted < f64::MIN_POSITIVE {
-        return ImpliedVol::failed(IvStatus::PriceTooSmall);
+        return (ImpliedVol::failed(IvStatus::PriceTooSmall), SolverPath::NotSolved);
     }
     let intrinsic = intrinsic_undiscounted(kind, forward, strike);
     if price_undiscounted < intrinsic {
-        return ImpliedVol::failed(IvStatus::BelowIntrinsic);
+        return (ImpliedVol::failed(IvStatus::BelowIntrinsic), SolverPath::NotSolved);
     }
     if price_undiscounted == intrinsic {
-        return ImpliedVol::failed(IvStatus::NoTimeValue);
+        return (ImpliedVol::failed(IvStatus::NoTimeValue), SolverPath::NotSolved);
     }
     if price_undiscounted >= max_price_undiscounted(kind, forward, strike) {
-        return ImpliedVol::failed(IvStatus::AboveMaximum);
+        return (ImpliedVol::failed(IvStatus::AboveMaximum), SolverPath::NotSolved);
     }
-    let solved = ImpliedBlackVolatility::builder()
+    match fast_total_vol_of(spec, price_undiscounted - intrinsic) {
+        Some(stddev) => {
+            let vol = stddev / spec.t_years.sqrt();
+            (solved(spec, price_undiscounted, intrinsic, vol), SolverPath::Fast)
+        }
+        None => (solve_with_crate(spec, price_undiscounted, intrinsic), SolverPath::Fallback),
+    }
+}
+
+/// Total vol σ√T from the fast path, or `None` when it does not apply or cannot certify its answer.
+#[inline(always)]
+fn fast_total_vol_of(spec: &OptionSpec, time_value: f64) -> Option<f64> {
+    let beta = time_value / (spec.forward.sqrt() * spec.strike.sqrt());
+    if !(beta >= f64::MIN_POSITIVE) {
+        return None;
+    }
+    let (smaller, larger) = (spec.forward.min(spec.strike), spec.forward.max(spec.strike));
+    let x_neg_abs = negative_abs_log_moneyness(smaller, larger);
+    // β/b_max = (time value/√(FK))/√(smaller/larger) = time value/smaller.
+    fast_total_vol(x_neg_abs, beta, time_value / smaller)
+}
+
+/// −|ln(F/K)| from the smaller and the larger of F and K, as the `implied-vol` crate computes it (subtracting
+/// before the logarithm when they are close, so that nearby strikes stay distinguishable).
+#[inline(always)]
+fn negative_abs_log_moneyness(smaller: f64, larger: f64) -> f64 {
+    if smaller >= 0.5 * larger {
+        -((larger - smaller) / smaller).ln_1p()
+    } else if smaller / larger >= f64::MIN_POSITIVE {
+        (smaller / larger).ln()
+    } else {
+        smaller.ln() - larger.ln()
+    }
+}
+
+/// The `implied-vol` crate's solver (Hybrid: Let's Be Rational and a restricted FlashIV) on inputs that passed
+/// the status checks.
+fn solve_with_crate(spec: &OptionSpec, price_undiscounted: f64, intrinsic: f64) -> ImpliedVol {
+    let solved_vol = ImpliedBlackVolatility::builder()
         .option_price(price_undiscounted)
-        .forward(forward)
-        .strike(strike)
-        .expiry(t_years)
-        .is_call(kind.is_call())
+        .forward(spec.forward)
+        .strike(spec.strike)
+        .expiry(spec.t_years)
+        .is_call(spec.kind.is_call())
         .build_unchecked()
         .calculate::<DefaultSpecialFn>()
         .map(|vol| if vol == 0.0 { solve_subnormal_time_value(spec, price_undiscounted - intrinsic) } else { vol });
-    match solved {
+    match solved_vol {
         Some(vol) if vol == f64::INFINITY => ImpliedVol::failed(IvStatus::AboveMaximum),
-        Some(vol) if vol > 0.0 && vol.is_finite() => {
-            let cond = price_rounding_vol_uncertainty(spec, price_undiscounted, vol);
-            let status = if cond > ILL_CONDITIONED_REL { IvStatus::IllConditioned } else { IvStatus::Ok };
-            ImpliedVol { vol: Some(vol), status }
-        }
+        Some(vol) if vol > 0.0 && vol.is_finite() => solved(spec, price_undiscounted, intrinsic, vol),
         Some(vol) if vol == 0.0 => ImpliedVol::failed(IvStatus::NoTimeValue),
         _ => ImpliedVol::failed(IvStatus::SolverFailed),
     }
+}
+
+/// A finite positive vol with its status: [`IvStatus::IllConditioned`] when one rounding of the price moves it
+/// by more than [`ILL_CONDITIONED_REL`].
+#[inline(always)]
+fn solved(spec: &OptionSpec, price_undiscounted: f64, intrinsic: f64, vol: f64) -> ImpliedVol {
+    let status = if provably_well_conditioned(spec, price_undiscounted, intrinsic, vol)
+        || price_rounding_vol_uncertainty(spec, price_undiscounted, vol) <= ILL_CONDITIONED_REL
+    {
+        IvStatus::Ok
+    } else {
+        IvStatus::IllConditioned
+    };
+    ImpliedVol { vol: Some(vol), status }
+}
+
+/// `true` when the conditioning ε·P/(vega·σ) is certainly far below [`ILL_CONDITIONED_REL`], without computing it.
+///
+/// In normalised terms P/(vega·σ) = b/(b'·s) (b the normalised price, b' = ∂b/∂s, s = σ√T). With no intrinsic
+/// value (out of the money) this ratio grows with s and, for a given s, is largest at the money, where
+/// b = erf(s/2√2) and b' = φ(s/2): at s = 5 it is 0.9876/(5·φ(2.5)) ≈ 11.3. So for s ≤ 5 the conditioning is
+/// at most 11.3·ε ≈ 2.5e-15. The computed value agrees only while φ(d1) in the vega stays a normal double:
+/// φ(d1) = √(K/F)·b' ≥ P/(11.3·s·F), which P ≥ 1e-300·F guarantees.
+#[inline(always)]
+fn provably_well_conditioned(spec: &OptionSpec, price_undiscounted: f64, intrinsic: f64, vol: f64) -> bool {
+    intrinsic == 0.0 && vol * spec.t_years.sqrt() <= 5.0 && price_undiscounted >= 1e-300 * spec.forward
 }
 
 /// Implied vol of a coin-margined (inverse) price: the USD price is `price_coin × F`.

@@ -9,6 +9,8 @@
 //! - a *coin* (inverse) price is the USD price divided by the forward: `price_coin = price_usd / F`.
 
 mod black76;
+#[doc(hidden)]
+pub mod fast_iv;
 mod greeks;
 mod implied_vol;
 mod normal;

@@ -184,6 +184,9 @@ pub fn load_reader<R: Read>(input: R, format: SourceFormat, options: &LoadOption
     if format == SourceFormat::TardisCsv {
         chain.row_times = RowTimes::Updates;
     }
+    if chain.report.rows_read == 0 {
+        return Err(InputError::at_line(2, "no data rows: the file has a header (or an empty list of records) only"));
+    }
     Ok(chain)
 }
 

@@ -42,7 +42,7 @@ pub struct BuildOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BuildError {
     /// The file has no usable option rows.
-    #[error("no option rows to build a chain from")]
+    #[error("no usable option rows to build a chain from (every row was rejected: see the load report)")]
     Empty,
     /// The requested underlying is not in the file.
     #[error("no quotes for underlying {wanted}; the file has: {available}")]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod io;
 pub mod market;
 pub mod pricing;
+pub mod sample;
 
 #[cfg(feature = "gui")]
 pub mod gui;

@@ -41,6 +41,12 @@ pub enum Command {
     /// One row per quote: snapshot, instrument, expiry, T, forward and its source, strike, k, type,
     /// bid/ask/mid/mark in coin and USD, their implied vols, delta and status. The load report goes to stderr.
     Quotes(QuotesArgs),
+    /// Write the bundled synthetic BTC sample chain (Deribit collector CSV) from its documented recipe.
+    Sample {
+        /// Output CSV file (written atomically).
+        #[arg(long, short, default_value = crate::sample::SAMPLE_PATH)]
+        output: PathBuf,
+    },
 }
 
 /// Arguments of `volscope quotes`.
@@ -93,6 +99,11 @@ pub fn run(command: &Command) -> anyhow::Result<String> {
     match command {
         Command::Iv { input, output } => run_iv(input, output),
         Command::Quotes(args) => run_quotes(args),
+        Command::Sample { output } => {
+            let text = crate::sample::generate_sample_csv(crate::sample::SAMPLE_SEED);
+            write_atomically(output, |w| std::io::Write::write_all(w, text.as_bytes()))?;
+            Ok(format!("wrote the synthetic sample ({} rows) to {}", text.lines().count() - 1, output.display()))
+        }
     }
 }
 

@@ -16,13 +16,13 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
-        None => open_app(),
+        None => open_app(args.file.as_deref()),
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_app() -> std::process::ExitCode {
-    match volscope::gui::run() {
+fn open_app(file: Option<&std::path::Path>) -> std::process::ExitCode {
+    match volscope::gui::run(file) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: cannot open the window: {err}");
@@ -32,7 +32,7 @@ fn open_app() -> std::process::ExitCode {
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app() -> std::process::ExitCode {
+fn open_app(_file: Option<&std::path::Path>) -> std::process::ExitCode {
     eprintln!("this volscope was built without the `gui` feature; run `volscope --help` for the headless commands");
     std::process::ExitCode::FAILURE
 }

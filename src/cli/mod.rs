@@ -13,8 +13,10 @@ use crate::market::{snapshot_times, underlyings, BuildOptions, DayCount, UsdConv
 ///
 /// With no command, opens the desktop app (when built with the `gui` feature).
 #[derive(Debug, Parser)]
-#[command(name = "volscope", version, about, long_about = None)]
+#[command(name = "volscope", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Quote file to open in the app (default: the bundled synthetic sample).
+    pub file: Option<PathBuf>,
     /// Headless command to run; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -107,28 +107,17 @@ fn value_row(ui: &mut Ui, label: &str, usd: f64, coin: f64) {
     ui.end_row();
 }
 
-impl eframe::App for CalculatorApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("title").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Volscope");
-                ui.label(format!("{} — pricing core", env!("CARGO_PKG_VERSION")));
-            });
-            ui.label(
-                "Black-76 on the forward, coin-margined (inverse) prices, Greeks and implied vol. \
-                      Loading exchange chains and fitting smiles come with the next milestones.",
-            );
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.columns(2, |cols| {
-                cols[0].heading("Option");
-                self.inputs_ui(&mut cols[0]);
-                cols[0].separator();
-                cols[0].heading("Implied vol from a coin premium");
-                self.implied_vol_ui(&mut cols[0]);
-                cols[1].heading("Price and Greeks");
-                self.outputs_ui(&mut cols[1]);
-            });
+impl CalculatorApp {
+    /// The calculator: inputs and implied vol on the left, price and Greeks on the right.
+    pub fn calculator_ui(&mut self, ui: &mut Ui) {
+        ui.columns(2, |cols| {
+            cols[0].heading("Option");
+            self.inputs_ui(&mut cols[0]);
+            cols[0].separator();
+            cols[0].heading("Implied vol from a coin premium");
+            self.implied_vol_ui(&mut cols[0]);
+            cols[1].heading("Price and Greeks");
+            self.outputs_ui(&mut cols[1]);
         });
     }
 }

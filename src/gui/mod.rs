@@ -1,20 +1,28 @@
 //! The desktop app (feature `gui`): the only module that imports egui.
 //!
-//! This first window is a Black-76 calculator over the pricing core; the chain explorer replaces it as the
-//! market-data and calibration layers land.
+//! Today a chain viewer (expiry list, smile of the selected expiry, load report) and a Black-76 calculator;
+//! fitting and the full explorer arrive with the calibration and GUI issues.
 
+mod app;
 mod calculator;
+mod chain_view;
+mod theme;
 
+use std::path::Path;
+
+pub use app::VolscopeApp;
 pub use calculator::CalculatorApp;
+pub use chain_view::LoadedChain;
 
-/// Opens the main window and runs until it is closed.
-pub fn run() -> eframe::Result {
+/// Opens the main window on `file` (or the bundled sample) and runs until it is closed.
+pub fn run(file: Option<&Path>) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Volscope")
-            .with_inner_size([1100.0, 720.0])
-            .with_min_inner_size([640.0, 420.0]),
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([720.0, 480.0]),
         ..Default::default()
     };
-    eframe::run_native("Volscope", options, Box::new(|_cc| Ok(Box::new(CalculatorApp::default()))))
+    let file = file.map(Path::to_path_buf);
+    eframe::run_native("Volscope", options, Box::new(move |_cc| Ok(Box::new(VolscopeApp::new(file.as_deref())))))
 }

@@ -1,0 +1,74 @@
+//! `volscope quotes` end to end: the tidy chain CSV, --list-times, --underlying, --at, errors.
+
+mod common;
+
+use std::process::Command;
+
+use volscope::io::chain_csv::CHAIN_COLUMNS;
+
+fn volscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_volscope"))
+}
+
+#[test]
+fn writes_the_sample_chain_as_tidy_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("chain.csv");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(volscope::sample::SAMPLE_PATH);
+    let run = volscope().arg("quotes").arg(&sample).arg("--output").arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("1382 rows read, 1382 loaded, 0 rejected"), "{stderr}");
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), CHAIN_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1382);
+    let col = |name: &str| CHAIN_COLUMNS.iter().position(|c| *c == name).unwrap();
+    let first = &rows[0];
+    assert_eq!(&first[col("snapshot_time")], "2026-03-16T09:00:00Z");
+    assert_eq!(&first[col("expiry")], "2026-03-17T08:00:00Z");
+    assert_eq!(&first[col("forward_source")], "marks");
+    assert_eq!(&first[col("premium_currency")], "coin");
+    for r in &rows {
+        let status = &r[col("status")];
+        assert!(!status.is_empty());
+        if status == "ok" {
+            let (bid, ask, mid): (f64, f64, f64) =
+                (r[col("bid_iv")].parse().unwrap(), r[col("ask_iv")].parse().unwrap(), r[col("mid_iv")].parse().unwrap());
+            assert!(bid <= mid && mid <= ask, "{r:?}");
+            let (coin, usd, f): (f64, f64, f64) =
+                (r[col("mid_coin")].parse().unwrap(), r[col("mid_usd")].parse().unwrap(), r[col("forward_used")].parse().unwrap());
+            assert!((coin * f - usd).abs() <= 1e-9 * usd);
+        }
+    }
+}
+
+#[test]
+fn lists_times_and_picks_one() {
+    let Some(dir) = common::shared_dir() else { return };
+    let file = dir.join("data/deribit_btc_iv_hourly_20260123.csv");
+    let run = volscope().arg("quotes").arg(&file).arg("--list-times").output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success());
+    assert!(stdout.starts_with("underlyings: BTC\n2026-01-23T01:00:00Z\n"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1 + 37);
+    let run = volscope().arg("quotes").arg(&file).args(["--at", "2026-01-23T05:30:00Z"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.lines().nth(1).unwrap().starts_with("2026-01-23T05:00:00Z,BTC,"), "{}", stdout.lines().nth(1).unwrap());
+}
+
+#[test]
+fn picks_the_underlying_and_reports_errors() {
+    let Some(dir) = common::shared_dir() else { return };
+    let file = dir.join("data/deribit_btc_eth_20260316T161206Z.csv");
+    let run = volscope().arg("quotes").arg(&file).args(["--underlying", "eth"]).output().unwrap();
+    assert!(run.status.success());
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.lines().skip(1).all(|l| l.contains(",ETH,ETH-")), "all rows ETH");
+    let run = volscope().arg("quotes").arg(&file).args(["--underlying", "DOGE"]).output().unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no quotes for underlying DOGE; the file has: BTC, ETH"));
+    let run = volscope().arg("quotes").arg(&file).args(["--at", "yesterday"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--at yesterday: not an ISO 8601 time"));
+}

@@ -7,7 +7,7 @@ use crate::market::time::format_utc;
 use crate::market::{QuoteSide, Snapshot};
 
 /// Column names, in order.
-pub const CHAIN_COLUMNS: [&str; 29] = [
+pub const CHAIN_COLUMNS: [&str; 30] = [
     "snapshot_time",
     "underlying",
     "instrument",
@@ -16,6 +16,7 @@ pub const CHAIN_COLUMNS: [&str; 29] = [
     "forward",
     "forward_source",
     "forward_used",
+    "discount",
     "strike",
     "k",
     "type",
@@ -61,6 +62,7 @@ pub fn write_chain_csv<W: Write>(snapshot: &Snapshot, out: W) -> csv::Result<()>
                 fmt_f64(slice.forward),
                 slice.forward_source.label().to_owned(),
                 fmt_f64(q.forward_used),
+                fmt_f64(slice.discount),
                 fmt_f64(q.strike),
                 fmt_f64(q.k),
                 q.kind.as_str().to_owned(),

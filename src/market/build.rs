@@ -29,8 +29,8 @@ pub enum UsdConversion {
 pub struct BuildOptions {
     /// Underlying to keep (case-insensitive); `None` = the first one in the file.
     pub underlying: Option<String>,
-    /// Snapshot time for files with many (UTC ms): the latest row per instrument at or before it.
-    /// `None` = the last time in the file.
+    /// Snapshot time (UTC ms). Files with many: the snapshot at or before it (`None` = the last). Files
+    /// with one: overrides the file's own time (`None` = the file's).
     pub at_ms: Option<i64>,
     /// Day count for T.
     pub day_count: DayCount,
@@ -149,7 +149,8 @@ fn select_time<'a>(
 ) -> Result<(i64, Vec<&'a RawQuote>), BuildError> {
     let times: Vec<i64> = rows.iter().filter_map(|r| r.time_ms).collect();
     if times.is_empty() {
-        return file_time_ms.map(|t| (t, rows.to_vec())).ok_or(BuildError::NoTime);
+        // A single-snapshot file: an explicit time overrides the file's (a user correcting an uncertain stamp).
+        return at_ms.or(file_time_ms).map(|t| (t, rows.to_vec())).ok_or(BuildError::NoTime);
     }
     let first = times.iter().copied().min().unwrap_or(0);
     let at = at_ms.unwrap_or_else(|| times.iter().copied().max().unwrap_or(0));
@@ -201,10 +202,23 @@ struct SliceForward {
     disagreement: Option<f64>,
 }
 
+/// Discount factor a slice's quote-currency premiums are inverted with: the parity regression's D when there
+/// is a parity fit (listed USD options such as CBOE's carry rates), 1 otherwise and for coin premiums
+/// (Deribit computes IVs with a zero rate).
+fn slice_discount(rows: &[&RawQuote], guess: f64, currency: PremiumCurrency) -> f64 {
+    if currency != PremiumCurrency::Quote {
+        return 1.0;
+    }
+    parity_forward(&parity_pairs(rows, mid_of), guess, currency)
+        .filter(|p| p.r_squared > 0.99 && p.discount > 0.0 && p.discount <= 1.5)
+        .map_or(1.0, |p| p.discount)
+}
+
 impl SliceContext<'_> {
     fn build_slice(&self, expiry_ms: i64, rows: Vec<&RawQuote>, warnings: &mut Vec<String>) -> ExpirySlice {
         let t_years = self.options.day_count.year_fraction(self.time_ms, expiry_ms);
         let fwd = self.slice_forward(&rows, t_years);
+        let discount = slice_discount(&rows, fwd.forward, self.currency);
         if let Some(d) = fwd.disagreement.filter(|d| *d > FORWARD_DISAGREEMENT_WARN) {
             warnings.push(format!(
                 "expiry {}: exchange forward {:.2} and parity forward {:.2} disagree by {:.2} %",
@@ -226,7 +240,8 @@ impl SliceContext<'_> {
             .map(|row| {
                 let duplicate = !seen.insert((row.strike.to_bits(), row.kind));
                 let own_forward = !matches!(fwd.source, ForwardSource::ExchangeMarks { .. });
-                self.normalise_quote(row, expiry_ms, t_years, fwd.forward, own_forward, duplicate)
+                let pricing = SlicePricing { expiry_ms, t_years, forward: fwd.forward, discount, own_forward };
+                self.normalise_quote(row, &pricing, duplicate)
             })
             .collect();
         quotes.sort_by(|a, b| {
@@ -238,6 +253,7 @@ impl SliceContext<'_> {
             t_years,
             forward: fwd.forward,
             forward_source: fwd.source,
+            discount,
             parity_forward: fwd.parity,
             forward_disagreement: fwd.disagreement,
             quotes,
@@ -286,19 +302,11 @@ impl SliceContext<'_> {
         SliceForward { forward, source: ForwardSource::Index, parity: None, disagreement: None }
     }
 
-    /// Normalises one row; with `own_forward` the row's forward field (when given) prices it, otherwise the
-    /// slice forward does.
-    fn normalise_quote(
-        &self,
-        row: &RawQuote,
-        expiry_ms: i64,
-        t_years: f64,
-        slice_forward: f64,
-        own_forward: bool,
-        duplicate: bool,
-    ) -> Quote {
+    /// Normalises one row of a slice.
+    fn normalise_quote(&self, row: &RawQuote, slice: &SlicePricing, duplicate: bool) -> Quote {
+        let SlicePricing { expiry_ms, t_years, forward: slice_forward, discount, own_forward } = *slice;
         let forward_used = row.forward.filter(|f| *f > 0.0 && own_forward).unwrap_or(slice_forward);
-        let spec = OptionSpec::undiscounted(row.kind, forward_used, row.strike, t_years);
+        let spec = OptionSpec { kind: row.kind, forward: forward_used, strike: row.strike, t_years, discount };
         let usd_per_coin = match self.options.usd_conversion {
             UsdConversion::Forward => forward_used,
             UsdConversion::Index => row.index_price.or(self.index_price).unwrap_or(forward_used),
@@ -350,6 +358,19 @@ fn mid_of(r: &RawQuote) -> Option<f64> {
         (Some(b), Some(a)) if b <= a => Some(0.5 * (a + b)),
         _ => None,
     }
+}
+
+/// What every quote of one slice is priced with.
+#[derive(Clone, Copy)]
+struct SlicePricing {
+    expiry_ms: i64,
+    t_years: f64,
+    /// Slice forward.
+    forward: f64,
+    /// Discount factor of the premiums.
+    discount: f64,
+    /// Whether a row's own forward field (when given) prices it instead of the slice forward.
+    own_forward: bool,
 }
 
 /// Strikes where both the call and the put have a premium by `premium` (mid or mark): the two premiums.

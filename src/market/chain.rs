@@ -67,6 +67,8 @@ pub struct ExpirySlice {
     pub forward: f64,
     /// Where `forward` came from.
     pub forward_source: ForwardSource,
+    /// Discount factor the premiums were inverted with (parity's D for quote-currency premiums, else 1).
+    pub discount: f64,
     /// The parity forward, when it could be computed (also when the exchange's was used).
     pub parity_forward: Option<f64>,
     /// Relative disagreement |exchange − parity| / exchange when both exist.

@@ -36,8 +36,6 @@ use super::report::LoadReport;
 use crate::market::time::MS_PER_DAY;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-/// How many located problems a report keeps (as `LoadReport::reject_with`).
-const MAX_PROBLEMS_KEPT: usize = 500;
 
 /// Everything known about one symbol, gathered from its mark and ticker records.
 struct Fields {
@@ -174,32 +172,24 @@ fn read_record(r: &Record<'_>, source: Source, report: &mut LoadReport) -> Optio
     let symbol = match r.req_text("symbol") {
         Ok(s) => s.trim(),
         Err(e) => {
-            reject(report, &format!("unreadable field{}", source.suffix()), record, e);
+            report.reject_record(&format!("unreadable field{}", source.suffix()), record, e);
             return None;
         }
     };
     let Some(inst) = parse_instrument(symbol) else {
         let e = r.error("symbol", format!("'{symbol}' is not a Binance option symbol (BTC-YYMMDD-STRIKE-C/P)"));
-        reject(report, &format!("not an option{}", source.suffix()), record, e);
+        report.reject_record(&format!("not an option{}", source.suffix()), record, e);
         return None;
     };
     match Fields::read(r, symbol, inst) {
         Ok(f) => Some(f),
         Err(e) => {
-            reject(report, &format!("unreadable field{}", source.suffix()), record, e);
+            report.reject_record(&format!("unreadable field{}", source.suffix()), record, e);
             None
         }
     }
 }
 
-/// Records a rejected record under its 1-based position, keeping the located problem.
-fn reject(report: &mut LoadReport, reason: &str, record: u64, problem: InputError) {
-    report.reject(reason, record);
-    report.problem_count += 1;
-    if report.problems.len() < MAX_PROBLEMS_KEPT {
-        report.problems.push(problem);
-    }
-}
 
 /// `serverTime` (or `time`) of a joined file, else the latest ticker `closeTime`, else none (with a note).
 fn snapshot_time(doc: &Value, joined: &[Fields], report: &mut LoadReport) -> Result<Option<i64>, InputError> {

@@ -16,11 +16,8 @@ use serde_json::Value;
 use super::csv_input::InputError;
 use super::json::{self, Record};
 use super::load::{RawChain, SourceFormat};
-use super::report::LoadReport;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-/// How many located problems a report keeps (as `LoadReport::reject_with`).
-const MAX_PROBLEMS_KEPT: usize = 500;
 
 /// Loads a Bybit option tickers response (see the module doc).
 pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
@@ -35,18 +32,18 @@ pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
         let symbol = match r.req_text("symbol") {
             Ok(s) => s.trim(),
             Err(e) => {
-                reject(&mut chain.report, "unreadable field", record, e);
+                chain.report.reject_record("unreadable field", record, e);
                 continue;
             }
         };
         let Some(inst) = parse_instrument(symbol) else {
             let e = r.error("symbol", format!("'{symbol}' is not a Bybit option symbol (BTC-27DEC24-100000-C)"));
-            reject(&mut chain.report, "not an option", record, e);
+            chain.report.reject_record("not an option", record, e);
             continue;
         };
         match to_quote(&r, symbol, &inst) {
             Ok(q) => chain.push(q),
-            Err(e) => reject(&mut chain.report, "unreadable field", record, e),
+            Err(e) => chain.report.reject_record("unreadable field", record, e),
         }
     }
     if chain.file_time_ms.is_none() {
@@ -89,14 +86,6 @@ fn response_time(doc: &Value) -> Result<Option<i64>, InputError> {
     }
 }
 
-/// Records a rejected record under its 1-based position, keeping the located problem.
-fn reject(report: &mut LoadReport, reason: &str, record: u64, problem: InputError) {
-    report.reject(reason, record);
-    report.problem_count += 1;
-    if report.problems.len() < MAX_PROBLEMS_KEPT {
-        report.problems.push(problem);
-    }
-}
 
 /// One ticker as a quote: linear premiums, `"0"` prices and IVs mapped to "no quote".
 fn to_quote(r: &Record<'_>, symbol: &str, inst: &Instrument) -> Result<RawQuote, InputError> {

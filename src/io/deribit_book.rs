@@ -124,10 +124,10 @@ pub fn load_json<R: Read>(input: R) -> Result<RawChain, InputError> {
                 quote_currency: r.text("quote_currency").unwrap_or(""),
             })
         })();
-        match summary.map(|s| to_quote(&s, 0).map_err(|m| r.error("instrument_name", m))) {
+        match summary.map(|s| to_quote(&s, i as u64 + 1).map_err(|m| r.error("instrument_name", m))) {
             Ok(Ok((q, t))) => push(&mut chain, q, t),
-            Ok(Err(e)) => chain.report.reject_with("not an option", e),
-            Err(e) => chain.report.reject_with("unreadable field", e),
+            Ok(Err(e)) => chain.report.reject_record("not an option", i as u64 + 1, e),
+            Err(e) => chain.report.reject_record("unreadable field", i as u64 + 1, e),
         }
     }
     Ok(chain)

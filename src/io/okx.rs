@@ -28,8 +28,6 @@ use super::load::{RawChain, SourceFormat};
 use super::report::LoadReport;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-/// How many located problems a report keeps (as `LoadReport::reject_with`).
-const MAX_PROBLEMS_KEPT: usize = 500;
 
 /// Which endpoint an array of records came from (as far as the file says).
 #[derive(Clone, Copy, PartialEq)]
@@ -174,38 +172,30 @@ fn read_record(r: &Record<'_>, source: Source, report: &mut LoadReport) -> Optio
     let record = r.index as u64 + 1;
     if let Some(kind) = r.text("instType").filter(|k| !k.eq_ignore_ascii_case("OPTION")) {
         let e = r.error("instType", format!("'{kind}' is not OPTION"));
-        reject(report, &format!("not an option{}", source.suffix()), record, e);
+        report.reject_record(&format!("not an option{}", source.suffix()), record, e);
         return None;
     }
     let inst_id = match r.req_text("instId") {
         Ok(id) => id.trim(),
         Err(e) => {
-            reject(report, &format!("unreadable field{}", source.suffix()), record, e);
+            report.reject_record(&format!("unreadable field{}", source.suffix()), record, e);
             return None;
         }
     };
     let Some(inst) = parse_instrument(inst_id) else {
         let e = r.error("instId", format!("'{inst_id}' is not an OKX option name (BTC-USD-YYMMDD-STRIKE-C/P)"));
-        reject(report, &format!("not an option{}", source.suffix()), record, e);
+        report.reject_record(&format!("not an option{}", source.suffix()), record, e);
         return None;
     };
     match Fields::read(r, inst_id, inst) {
         Ok(f) => Some(f),
         Err(e) => {
-            reject(report, &format!("unreadable field{}", source.suffix()), record, e);
+            report.reject_record(&format!("unreadable field{}", source.suffix()), record, e);
             None
         }
     }
 }
 
-/// Records a rejected record under its 1-based position, keeping the located problem.
-fn reject(report: &mut LoadReport, reason: &str, record: u64, problem: InputError) {
-    report.reject(reason, record);
-    report.problem_count += 1;
-    if report.problems.len() < MAX_PROBLEMS_KEPT {
-        report.problems.push(problem);
-    }
-}
 
 /// Coin-margined unless the instId's second part names a stablecoin (`BTC-USDT-…`, `BTC-USDC-…`).
 fn premium_currency(inst_id: &str) -> PremiumCurrency {

@@ -18,7 +18,7 @@ pub struct LoadReport {
     pub rows_read: usize,
     /// Rows turned into option quotes.
     pub rows_loaded: usize,
-    /// Rejected rows by reason → their 1-based line numbers.
+    /// Rejected rows by reason → their 1-based line numbers (1-based record numbers for JSON).
     pub rejected: BTreeMap<String, Vec<u64>>,
     /// Located problems (line, column, what): the first 500.
     pub problems: Vec<InputError>,
@@ -41,7 +41,13 @@ impl LoadReport {
 
     /// Records a rejected row with the located problem that caused it.
     pub fn reject_with(&mut self, reason: &str, problem: InputError) {
-        self.reject(reason, problem.line);
+        let line = problem.line;
+        self.reject_record(reason, line, problem);
+    }
+
+    /// Records a rejected JSON record under its 1-based position (JSON problems carry no line).
+    pub fn reject_record(&mut self, reason: &str, record: u64, problem: InputError) {
+        self.reject(reason, record);
         self.problem_count += 1;
         if self.problems.len() < MAX_PROBLEMS_KEPT {
             self.problems.push(problem);

@@ -14,12 +14,13 @@
 //! seen). Quoted fields are understood (RFC 4180, without line breaks inside quotes) but Tardis never writes them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Cursor, Read};
 
 use super::csv_input::{ColumnMap, InputError};
 use super::load::{RawChain, SourceFormat};
 use crate::market::time::format_utc;
-use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
+use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote, RowTimes};
 use crate::pricing::OptionKind;
 
 /// Bytes read from the input at a time.
@@ -42,6 +43,8 @@ const INDEX_NAME: &[u8] = b"index_price";
 /// `time_ms`. The chain's `file_time_ms` is `at_ms`, or the last timestamp when `at_ms` is `None`. Rows after
 /// `at_ms` are counted in a note. Malformed rows (wrong field count, a field that is not a number, an unknown
 /// option type) are rejected with their line and column; only an unreadable stream or header is an error.
+/// A row is parsed in full only when it is its symbol's latest so far: in an unsorted file, an update older than
+/// one already kept is counted as superseded without its numbers being checked. Gzip input is decompressed.
 pub fn load<R: Read>(input: R, at_ms: Option<i64>) -> Result<RawChain, InputError> {
     let mut lines = LineReader::new(gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
     let columns = Columns::read_header(&mut lines)?;
@@ -240,6 +243,10 @@ struct Fields {
     ranges: Vec<(usize, usize)>,
     unquoted: Vec<u8>,
     quoted: bool,
+    /// Where the next field starts (fast path), for [`Fields::split_more`].
+    next: usize,
+    /// Whether the whole line has been split.
+    complete: bool,
 }
 
 impl Fields {
@@ -247,12 +254,47 @@ impl Fields {
     fn split(&mut self, line: &[u8], limit: usize) -> Result<(), String> {
         self.ranges.clear();
         self.quoted = false;
-        let mut start = 0;
-        for (i, &b) in line.iter().enumerate() {
+        self.complete = false;
+        self.next = 0;
+        self.split_more(line, limit)
+    }
+
+    /// Continues [`Fields::split`] on the same line up to `limit` fields, eight bytes at a time.
+    fn split_more(&mut self, line: &[u8], limit: usize) -> Result<(), String> {
+        if self.complete || self.ranges.len() >= limit {
+            return Ok(());
+        }
+        if self.quoted {
+            return self.split_quoted(line, limit);
+        }
+        let mut start = self.next;
+        let mut base = start;
+        while base + 8 <= line.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&line[base..base + 8]);
+            let word = u64::from_le_bytes(word);
+            if byte_mask(word, b'"') != 0 {
+                return self.split_quoted(line, limit);
+            }
+            let mut commas = byte_mask(word, b',');
+            while commas != 0 {
+                let i = base + (commas.trailing_zeros() / 8) as usize;
+                self.ranges.push((start, i));
+                start = i + 1;
+                if self.ranges.len() == limit {
+                    self.next = start;
+                    return Ok(());
+                }
+                commas &= commas - 1;
+            }
+            base += 8;
+        }
+        for (i, &b) in line.iter().enumerate().skip(base) {
             if b == b',' {
                 self.ranges.push((start, i));
                 start = i + 1;
                 if self.ranges.len() == limit {
+                    self.next = start;
                     return Ok(());
                 }
             } else if b == b'"' {
@@ -260,6 +302,7 @@ impl Fields {
             }
         }
         self.ranges.push((start, line.len()));
+        self.complete = true;
         Ok(())
     }
 
@@ -290,6 +333,7 @@ impl Fields {
         }
         if self.ranges.len() < limit {
             self.ranges.push((start, self.unquoted.len()));
+            self.complete = true;
         }
         Ok(())
     }
@@ -323,8 +367,12 @@ impl<'a> Row<'a> {
 
     /// Optional number: empty or `nan` → None.
     fn opt_f64(&self, col: usize) -> Result<Option<f64>, String> {
-        if self.get(col).is_empty() {
+        let bytes = self.get(col);
+        if bytes.is_empty() {
             return Ok(None);
+        }
+        if let Some(x) = parse_simple_f64(bytes) {
+            return Ok(Some(x));
         }
         let text = self.text(col)?;
         match text.parse::<f64>() {
@@ -346,6 +394,50 @@ impl<'a> Row<'a> {
             }
         })
     }
+}
+
+/// Exact mask of the bytes of `word` equal to `byte`: the high bit of each such byte set, nothing else.
+fn byte_mask(word: u64, byte: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = word ^ (0x0101_0101_0101_0101 * u64::from(byte));
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// Clinger's fast path for plain decimals (`-0.61752`, `9756.36`) of at most 15 digits: the integer mantissa and
+/// the power of ten are exact, so one correctly rounded division gives the correctly rounded value, the same as
+/// `str::parse`. `None` for anything else (exponents, more digits, `inf`), which the caller parses with std.
+fn parse_simple_f64(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let (mut mantissa, mut count, mut decimals, mut dot) = (0u64, 0usize, 0usize, false);
+    for &b in digits {
+        if b.is_ascii_digit() {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            count += 1;
+            decimals += usize::from(dot);
+            if count > 15 {
+                return None;
+            }
+        } else if b == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[decimals];
+    Some(if negative { -value } else { value })
 }
 
 /// A decimal integer (optional sign), `None` when not one or out of range.
@@ -561,10 +653,44 @@ struct Slot {
     quote: RawQuote,
 }
 
+/// FxHash-style hasher for symbol names: a few ns per key (SipHash's flooding resistance buys nothing for a
+/// local file, and the number of symbols is small).
+#[derive(Default, Clone, Copy)]
+struct SymbolHasher(u64);
+
+impl SymbolHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for SymbolHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let chunks = bytes.chunks_exact(8);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        self.add(u64::from_le_bytes(word));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The kept rows, one per symbol, and the exchanges seen.
 #[derive(Default)]
 struct Symbols {
-    index: HashMap<Box<[u8]>, usize>,
+    index: HashMap<Box<[u8]>, usize, BuildHasherDefault<SymbolHasher>>,
     slots: Vec<Slot>,
     exchanges: Vec<String>,
     unknown_exchanges: Vec<String>,
@@ -634,7 +760,7 @@ impl Loader {
             self.after += 1;
             return;
         }
-        if let Err(message) = self.fields.split(line, usize::MAX) {
+        if let Err(message) = self.fields.split_more(line, usize::MAX) {
             return self.reject("malformed row", 0, number, message);
         }
         if self.fields.len() != self.columns.count {
@@ -686,6 +812,7 @@ impl Loader {
         let mut slots: Vec<Slot> = std::mem::take(&mut self.symbols.slots);
         slots.sort_by_key(|s| s.quote.line);
         self.chain.file_time_ms = self.at_ms.or(self.last_ms);
+        self.chain.row_times = RowTimes::Updates;
         self.write_notes(slots.len());
         for slot in slots {
             self.chain.push(slot.quote);
@@ -799,8 +926,41 @@ underlying_price,delta,gamma,vega,theta,rho";
         let row = f.of(line);
         assert_eq!((f.len(), row.get(1), row.get(2), row.get(3)), (4, &b"b,c"[..], &b"d\"e"[..], &b""[..]));
         assert!(f.split(b"a,\"b", usize::MAX).is_err());
-        f.split(b"1,2,3,4", 2).unwrap();
-        assert_eq!((f.len(), f.of(b"1,2,3,4").get(1)), (2, &b"2"[..]));
+        let long = b"aaaaaaaaaa,bbbbbbbbbbbbb,c,dddddddddddddd,e";
+        f.split(long, 2).unwrap();
+        assert_eq!((f.len(), f.of(long).get(1)), (2, &b"bbbbbbbbbbbbb"[..]));
+        f.split_more(long, usize::MAX).unwrap();
+        assert_eq!((f.len(), f.of(long).get(3), f.of(long).get(4)), (5, &b"dddddddddddddd"[..], &b"e"[..]));
+        let quoted_late = b"aaaaaaaaaa,bbbbbbbbbbbbb,\"c,d\",e";
+        f.split(quoted_late, 2).unwrap();
+        f.split_more(quoted_late, usize::MAX).unwrap();
+        assert_eq!((f.len(), f.of(quoted_late).get(2)), (4, &b"c,d"[..]));
+    }
+
+    #[test]
+    fn fast_floats_equal_std() {
+        let cases =
+            ["0.0205", "-0.61752", "9756.36", "1591574399", "0.02210436", "15.0", ".5", "5.", "-0", "123456789012345"];
+        for case in cases {
+            assert_eq!(parse_simple_f64(case.as_bytes()), Some(case.parse::<f64>().unwrap()), "{case}");
+        }
+        for other in ["1e5", "1234567890123456", "inf", "-", ".", "1.2.3", "", "0x1"] {
+            assert_eq!(parse_simple_f64(other.as_bytes()), None, "{other}");
+        }
+        let mut state = 7u64;
+        for _ in 0..100_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let text = format!("{}.{:0w$}", (state >> 40) % 100_000, (state >> 8) % 1_000_000, w = 6);
+            assert_eq!(parse_simple_f64(text.as_bytes()), text.parse::<f64>().ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn byte_masks_are_exact() {
+        let word = u64::from_le_bytes(*b",\x01,a\x00,,\"");
+        assert_eq!(byte_mask(word, b','), 0x0080_8000_0080_0080);
+        assert_eq!(byte_mask(word, b'"'), 0x8000_0000_0000_0000);
+        assert_eq!(byte_mask(word, 0), 0x0000_0080_0000_0000);
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
     let mut table = CsvTable::new(input, 0)?;
     let cols = Columns::locate(&table)?;
     let mut chain = RawChain::new(SourceFormat::DeribitCollectorCsv);
+    let mut times = TimeCache::default();
     loop {
         let line = match table.next_row()? {
             Next::End => break,
@@ -72,7 +73,7 @@ pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
         };
         chain.report.rows_read += 1;
         let row = table.row(line);
-        match parse_row(&row, &cols) {
+        match parse_row(&row, &cols, &mut times) {
             Ok((quote, time)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
                 chain.push(quote);
@@ -83,20 +84,41 @@ pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
     Ok(chain)
 }
 
-fn parse_row(row: &Row<'_>, c: &Columns) -> Result<(RawQuote, i64), InputError> {
-    let time = parse_iso(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
+/// Parsed ISO times by their text: a snapshot repeats one timestamp and a dozen expiries on every row.
+#[derive(Default)]
+struct TimeCache {
+    seen: Vec<(String, i64)>,
+}
+
+impl TimeCache {
+    /// Parses `text`, remembering up to 64 distinct spellings.
+    fn parse(&mut self, text: &str) -> Option<i64> {
+        if let Some((_, t)) = self.seen.iter().find(|(s, _)| s == text) {
+            return Some(*t);
+        }
+        let t = parse_iso(text)?;
+        if self.seen.len() < 64 {
+            self.seen.push((text.to_owned(), t));
+        }
+        Some(t)
+    }
+}
+
+fn parse_row(row: &Row<'_>, c: &Columns, times: &mut TimeCache) -> Result<(RawQuote, i64), InputError> {
+    let time = times.parse(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);
     let kind = OptionKind::parse(kind_text)
         .ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
-    let expiry = parse_iso(row.text(c.expiry))
+    let expiry = times
+        .parse(row.text(c.expiry))
         .or_else(|| parse_instrument(instrument).map(|i| i.expiry_ms))
         .ok_or_else(|| row.error(c.expiry, "not an ISO 8601 time"))?;
-    let currency = row.text(c.currency);
-    let underlying = parse_instrument(instrument).map(|i| i.underlying).unwrap_or_else(|| currency.to_owned());
+    // The underlying is the instrument's first part (`BTC`, `SOL_USDC`), else the currency column.
+    let underlying = instrument.split_once('-').map_or_else(|| row.text(c.currency), |(u, _)| u);
     let premium = if underlying.contains("_USD") { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
-    let mut q = RawQuote::new(row.line, &underlying, instrument, expiry, strike, kind, premium);
+    let mut q = RawQuote::new(row.line, underlying, instrument, expiry, strike, kind, premium);
     q.bid = positive(row.opt_f64(c.bid)?);
     q.ask = positive(row.opt_f64(c.ask)?);
     q.mark = positive(row.opt_f64(c.mark)?);

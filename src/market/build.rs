@@ -11,7 +11,7 @@ use super::outliers::mark_outliers;
 use super::quote::{PremiumCurrency, Quote, QuoteSide, QuoteStatus};
 use super::raw::RawQuote;
 use super::time::{format_utc, DayCount};
-use crate::pricing::{greeks, implied_vol, price, IvStatus, OptionKind, OptionSpec};
+use crate::pricing::{black_delta, implied_vol, price, IvStatus, OptionKind, OptionSpec};
 
 /// How coin premiums are converted to USD before inverting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -215,7 +215,12 @@ fn slice_discount(rows: &[&RawQuote], guess: f64, currency: PremiumCurrency) -> 
 }
 
 impl SliceContext<'_> {
-    fn build_slice(&self, expiry_ms: i64, rows: Vec<&RawQuote>, warnings: &mut Vec<String>) -> ExpirySlice {
+    fn build_slice(&self, expiry_ms: i64, mut rows: Vec<&RawQuote>, warnings: &mut Vec<String>) -> ExpirySlice {
+        // Sort the references, not the built quotes: strike, then call before put (stable: file order among
+        // duplicates, so the first row of an instrument is the one kept as is).
+        rows.sort_by(|a, b| {
+            a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put)))
+        });
         let t_years = self.options.day_count.year_fraction(self.time_ms, expiry_ms);
         let fwd = self.slice_forward(&rows, t_years);
         let discount = slice_discount(&rows, fwd.forward, self.currency);
@@ -244,9 +249,6 @@ impl SliceContext<'_> {
                 self.normalise_quote(row, &pricing, duplicate)
             })
             .collect();
-        quotes.sort_by(|a, b| {
-            a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put)))
-        });
         mark_outliers(&mut quotes);
         ExpirySlice {
             expiry_ms,
@@ -328,7 +330,7 @@ impl SliceContext<'_> {
             two_sided_status(&bid, &ask)
         };
         let display_iv = mid.iv.or(mark.iv);
-        let delta = display_iv.filter(|_| t_years > 0.0).map(|v| greeks(&spec, v).delta);
+        let delta = display_iv.filter(|_| t_years > 0.0).map(|v| black_delta(&spec, v));
         Quote {
             instrument: row.instrument.clone(),
             strike: row.strike,

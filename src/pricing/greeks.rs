@@ -105,6 +105,19 @@ pub fn greeks(spec: &OptionSpec, vol: f64) -> Greeks {
     }
 }
 
+/// The Black forward delta ∂V/∂F = θ·D·N(θ·d1) alone (the limit D·1{θ(F−K) > 0} at zero deviation).
+pub fn black_delta(spec: &OptionSpec, vol: f64) -> f64 {
+    let stddev = vol * spec.t_years.max(0.0).sqrt();
+    let sign = spec.kind.sign();
+    if !(stddev > 0.0) || !stddev.is_finite() {
+        let moneyness = sign * (spec.forward - spec.strike);
+        let itm = if moneyness > 0.0 { 1.0 } else if moneyness == 0.0 { 0.5 } else { 0.0 };
+        return sign * spec.discount * itm;
+    }
+    let d1 = (spec.forward / spec.strike).ln() / stddev + 0.5 * stddev;
+    sign * spec.discount * norm_cdf(sign * d1)
+}
+
 /// Limits of the Greeks when σ√T = 0: the option is worth its discounted intrinsic value.
 fn degenerate_greeks(spec: &OptionSpec, value: f64, rate: f64) -> Greeks {
     let OptionSpec { kind, forward: f, strike: k, discount: d, .. } = *spec;
@@ -161,6 +174,16 @@ mod tests {
                 assert!(close(c.volga_coin, d2(at_vol, vol, 1e-3), 1e-4));
                 let vega_coin_at_f = |f: f64| greeks(&OptionSpec { forward: f, ..spec }, vol).to_coin(f).vega_coin;
                 assert!(close(c.vanna_coin, d1(vega_coin_at_f, spec.forward, hf), 1e-6));
+            }
+        }
+    }
+
+    #[test]
+    fn delta_alone_equals_the_greeks_delta() {
+        for kind in [OptionKind::Call, OptionKind::Put] {
+            for (k, vol) in [(50.0, 0.3), (100.0, 0.0), (140.0, 1.5), (100.0, 0.8)] {
+                let spec = OptionSpec { kind, forward: 100.0, strike: k, t_years: 0.3, discount: 0.97 };
+                assert_eq!(black_delta(&spec, vol), greeks(&spec, vol).delta, "{kind:?} {k} {vol}");
             }
         }
     }

@@ -19,6 +19,6 @@ pub use black76::{
     intrinsic_undiscounted, max_price_undiscounted, price, price_coin, price_from_stddev_undiscounted,
     price_undiscounted, OptionKind, OptionSpec,
 };
-pub use greeks::{greeks, CoinGreeks, Greeks};
+pub use greeks::{black_delta, greeks, CoinGreeks, Greeks};
 pub use implied_vol::{implied_vol, implied_vol_from_coin, ImpliedVol, IvStatus, ILL_CONDITIONED_REL};
 pub use normal::{norm_cdf, norm_pdf};

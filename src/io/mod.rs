@@ -16,6 +16,7 @@ pub mod generic_csv;
 mod gz;
 pub mod iv_csv;
 pub mod json;
+pub(crate) mod lines;
 mod load;
 pub mod okx;
 mod report;

@@ -1,8 +1,13 @@
 //! Reading header-based CSV tables row by row, with every problem located by line and column.
+//!
+//! Built on the fast splitter of [`super::lines`] (not the `csv` crate's record reader, which cost most of a
+//! snapshot's load time): RFC 4180 quotes are honoured within a line; a quoted field spanning lines is not
+//! supported (no exchange format has one).
 
 use std::io::Read;
 
 use super::csv_input::{ColumnMap, InputError};
+use super::lines::{self, is_blank, parse_simple_f64, Fields, LineReader, LineRef};
 
 /// What the next call to [`CsvTable::next_row`] found.
 #[derive(Debug)]
@@ -17,24 +22,41 @@ pub enum Next {
 
 /// A CSV file with a header line, read one record at a time.
 pub struct CsvTable<R: Read> {
-    reader: csv::Reader<R>,
+    lines: LineReader<R>,
+    fields: Fields,
     columns: ColumnMap,
-    record: csv::StringRecord,
+    current: Option<LineRef>,
     line_offset: u64,
 }
 
 impl<R: Read> CsvTable<R> {
-    /// Reads the header. `line_offset` is the number of lines consumed before `input` starts (so that
-    /// reported line numbers are the file's). Errors: empty input, a one-column header in another delimiter.
+    /// Reads the header (the first non-blank line). `line_offset` is the number of lines consumed before
+    /// `input` starts (so that reported line numbers are the file's). Errors: empty input, a one-column header
+    /// in another delimiter, an unreadable header.
     pub fn new(input: R, line_offset: u64) -> Result<Self, InputError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
-        let headers = reader.headers().map_err(|e| offset(InputError::from_csv(&e, None), line_offset))?.clone();
-        if headers.iter().all(|h| h.trim().is_empty()) {
-            return Err(InputError::at_line(line_offset + 1, "the file is empty: expected a header line"));
-        }
-        let columns = ColumnMap::new(headers);
-        columns.check_delimiter().map_err(|e| offset(e, line_offset))?;
-        Ok(CsvTable { reader, columns, record: csv::StringRecord::new(), line_offset })
+        let mut lines = LineReader::new(input);
+        let mut fields = Fields::default();
+        let header = loop {
+            let io = |e: std::io::Error| InputError::at_line(line_offset + 1, format!("read error: {e}"));
+            let Some(line) = lines.next_line().map_err(io)? else {
+                return Err(InputError::at_line(line_offset + 1, "the file is empty: expected a header line"));
+            };
+            let bytes = lines.bytes(&line);
+            if is_blank(bytes) {
+                continue;
+            }
+            let at = line_offset + line.number;
+            fields.split(bytes, usize::MAX).map_err(|m| InputError::at_line(at, format!("header: {m}")))?;
+            let row = fields.of(bytes);
+            let names: Result<Vec<&str>, String> = (0..fields.len()).map(|c| row.text(c)).collect();
+            break csv::StringRecord::from(names.map_err(|m| InputError::at_line(at, format!("header: {m}")))?);
+        };
+        let columns = ColumnMap::new(header);
+        columns.check_delimiter().map_err(|mut e| {
+            e.line += line_offset;
+            e
+        })?;
+        Ok(CsvTable { lines, fields, columns, current: None, line_offset })
     }
 
     /// The header.
@@ -44,7 +66,10 @@ impl<R: Read> CsvTable<R> {
 
     /// Index of a required column (error on the header line naming it).
     pub fn require(&self, what: &str, aliases: &[&str]) -> Result<usize, InputError> {
-        self.columns.require(what, aliases).map_err(|e| offset(e, self.line_offset))
+        self.columns.require(what, aliases).map_err(|mut e| {
+            e.line += self.line_offset;
+            e
+        })
     }
 
     /// Index of an optional column.
@@ -52,57 +77,80 @@ impl<R: Read> CsvTable<R> {
         self.columns.find(aliases)
     }
 
-    /// Advances to the next record. `Err` only for an unreadable stream (I/O error).
+    /// Advances to the next non-blank record. `Err` only for an unreadable stream (I/O error).
     pub fn next_row(&mut self) -> Result<Next, InputError> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => Ok(Next::End),
-            Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line()) + self.line_offset;
-                let expected = self.columns.headers().len();
-                if self.record.len() == expected {
-                    Ok(Next::Row(line))
-                } else if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.trim().is_empty()) {
-                    self.next_row() // a blank line
-                } else {
-                    let column = self.record.len().min(expected) + 1;
-                    Ok(Next::Bad(InputError {
-                        line,
-                        column: Some(column),
-                        column_name: self.columns.headers().get(column - 1).map(str::to_owned),
-                        message: format!(
-                            "found {} fields but the header has {expected} (truncated row or stray delimiter)",
-                            self.record.len()
-                        ),
-                    }))
-                }
+        loop {
+            let line = self.lines.next_line().map_err(|e| {
+                InputError::at_line(self.line_offset + self.lines.line + 1, format!("read error: {e}"))
+            })?;
+            let Some(line) = line else {
+                self.current = None;
+                return Ok(Next::End);
+            };
+            let bytes = self.lines.bytes(&line);
+            if is_blank(bytes) {
+                continue;
             }
-            Err(e) => {
-                let located = offset(InputError::from_csv(&e, Some(self.columns.headers())), self.line_offset);
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    Err(located)
-                } else {
-                    Ok(Next::Bad(located))
-                }
-            }
+            let number = self.line_offset + line.number;
+            let expected = self.columns.headers().len();
+            let outcome = match self.fields.split(bytes, expected + 1) {
+                Err(message) => Next::Bad(self.problem(number, self.fields.len().max(1), message)),
+                Ok(()) if self.fields.len() != expected => Next::Bad(self.problem(
+                    number,
+                    self.fields.len().min(expected) + 1,
+                    format!(
+                        "found {} fields but the header has {expected} (truncated row or stray delimiter)",
+                        count_fields(bytes, self.fields.len(), expected)
+                    ),
+                )),
+                Ok(()) => match first_invalid_utf8_field(&self.fields, bytes) {
+                    Some(col) => Next::Bad(self.problem(number, col + 1, "field is not valid UTF-8 text".to_owned())),
+                    None => Next::Row(number),
+                },
+            };
+            self.current = Some(line);
+            return Ok(outcome);
         }
     }
 
-    /// The current record.
+    fn problem(&self, line: u64, column: usize, message: String) -> InputError {
+        InputError {
+            line,
+            column: Some(column),
+            column_name: self.columns.headers().get(column - 1).map(str::to_owned),
+            message,
+        }
+    }
+
+    /// The current record (after [`CsvTable::next_row`] returned `Next::Row(line)`).
     pub fn row(&self, line: u64) -> Row<'_> {
-        Row { record: &self.record, headers: self.columns.headers(), line }
+        let bytes = self.current.as_ref().map_or(&[][..], |l| self.lines.bytes(l));
+        Row { fields: self.fields.of(bytes), headers: self.columns.headers(), line }
     }
 }
 
-fn offset(mut e: InputError, lines: u64) -> InputError {
-    if e.line > 0 {
-        e.line += lines;
+/// Number of fields on a line split with a limit of `expected + 1` (count the rest only when there are more).
+fn count_fields(bytes: &[u8], split: usize, expected: usize) -> usize {
+    if split <= expected {
+        split
+    } else {
+        let mut all = Fields::default();
+        all.split(bytes, usize::MAX).map_or(split, |()| all.len())
     }
-    e
+}
+
+/// Index of the first field that is not UTF-8 (the whole line is checked at once first).
+fn first_invalid_utf8_field(fields: &Fields, bytes: &[u8]) -> Option<usize> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    let row = fields.of(bytes);
+    (0..fields.len()).find(|&c| row.text(c).is_err())
 }
 
 /// One record of a [`CsvTable`], with typed, located field access.
 pub struct Row<'a> {
-    record: &'a csv::StringRecord,
+    fields: lines::Row<'a>,
     headers: &'a csv::StringRecord,
     /// 1-based line of the record.
     pub line: u64,
@@ -119,13 +167,16 @@ impl Row<'_> {
         }
     }
 
-    /// Trimmed text of a field ("" when absent).
+    /// Trimmed text of a field ("" when absent; rows reach here only when valid UTF-8).
     pub fn text(&self, col: usize) -> &str {
-        self.record.get(col).unwrap_or("").trim()
+        self.fields.text(col).unwrap_or("")
     }
 
-    /// Optional number: empty → None; otherwise it must parse.
+    /// Optional number: empty, `nan` or `-` → None; otherwise it must parse.
     pub fn opt_f64(&self, col: usize) -> Result<Option<f64>, InputError> {
+        if let Some(x) = parse_simple_f64(self.fields.get(col)) {
+            return Ok(Some(x));
+        }
         let t = self.text(col);
         if t.is_empty() || t.eq_ignore_ascii_case("nan") || t == "-" {
             return Ok(None);

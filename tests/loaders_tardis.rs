@@ -250,7 +250,7 @@ fn gzip_loads_through_load_path_identically() {
     let f = build_fixture(&shared);
     let dir = tempfile::tempdir().expect("tempdir");
     let (plain, gz) = write_plain_and_gz(dir.path(), &f.text);
-    let options = LoadOptions { at_ms: Some(f.at_ms) };
+    let options = LoadOptions { at_ms: Some(f.at_ms), ..Default::default() };
     let from_plain = load_path(&plain, &options).expect("plain loads");
     let from_gz = load_path(&gz, &options).expect("gz loads");
     let in_memory = tardis::load(f.text.as_bytes(), Some(f.at_ms)).expect("loads");

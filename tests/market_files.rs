@@ -160,3 +160,17 @@ fn unknown_underlying_names_the_ones_available() {
     let err = raw.snapshot(&BuildOptions { underlying: Some("SOL".into()), ..Default::default() }).unwrap_err();
     assert_eq!(err.to_string(), "no quotes for underlying SOL; the file has: BTC, ETH");
 }
+
+#[test]
+fn loading_one_underlying_skips_the_others_and_builds_the_same_chain() {
+    let Some(path) = data("deribit_btc_eth_20260316T161206Z.csv") else { return };
+    let all = load_path(&path, &LoadOptions::default()).unwrap();
+    let eth_only = load_path(&path, &LoadOptions { underlying: Some("eth".into()), ..Default::default() }).unwrap();
+    assert_eq!(eth_only.report.rows_read, all.report.rows_read);
+    assert!(eth_only.report.rows_loaded < all.report.rows_loaded);
+    assert!(eth_only.report.notes[0].ends_with("rows of other underlyings skipped (only eth was asked for)"));
+    let options = BuildOptions { underlying: Some("ETH".into()), ..Default::default() };
+    let (a, b) = (eth_only.snapshot(&options).unwrap(), all.snapshot(&options).unwrap());
+    assert_eq!(a.time_ms, b.time_ms);
+    assert!(a.slices == b.slices, "the ETH chain differs when BTC rows are skipped");
+}

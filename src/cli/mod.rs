@@ -115,7 +115,8 @@ pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
         Some(text) => Some(parse_iso(text).ok_or_else(|| anyhow::anyhow!("--at {text}: not an ISO 8601 time"))?),
         None => None,
     };
-    let raw = load_path(&args.file, &LoadOptions { at_ms })?;
+    let only = if args.list_times { None } else { args.underlying.clone() };
+    let raw = load_path(&args.file, &LoadOptions { at_ms, underlying: only })?;
     if args.list_times {
         let times = snapshot_times(&raw.rows);
         println!("underlyings: {}", underlyings(&raw.rows).join(", "));

@@ -55,12 +55,13 @@ impl Columns {
     }
 }
 
-/// Loads a Deribit collector CSV.
-pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
+/// Loads a Deribit collector CSV; with `only` (e.g. `BTC`, any case) other underlyings' rows are skipped.
+pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain, InputError> {
     let mut table = CsvTable::new(input, 0)?;
     let cols = Columns::locate(&table)?;
     let mut chain = RawChain::new(SourceFormat::DeribitCollectorCsv);
     let mut times = TimeCache::default();
+    let mut skipped = 0usize;
     loop {
         let line = match table.next_row()? {
             Next::End => break,
@@ -73,6 +74,16 @@ pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
         };
         chain.report.rows_read += 1;
         let row = table.row(line);
+        if let Some(wanted) = only {
+            let underlying = underlying_of(row.text(cols.instrument), &row, &cols);
+            if !underlying.eq_ignore_ascii_case(wanted) {
+                skipped += 1;
+                if !chain.skipped_underlyings.iter().any(|u| u == underlying) {
+                    chain.skipped_underlyings.push(underlying.to_owned());
+                }
+                continue;
+            }
+        }
         match parse_row(&row, &cols, &mut times) {
             Ok((quote, time)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
@@ -81,7 +92,15 @@ pub fn load_collector<R: Read>(input: R) -> Result<RawChain, InputError> {
             Err(e) => chain.report.reject_with("unreadable field", e),
         }
     }
+    if skipped > 0 {
+        chain.report.note(format!("{skipped} rows of other underlyings skipped (only {} was asked for)", only.unwrap_or("")));
+    }
     Ok(chain)
+}
+
+/// The underlying of a row: the instrument's first part (`BTC`, `SOL_USDC`), else the currency column.
+fn underlying_of<'a>(instrument: &'a str, row: &'a Row<'_>, c: &Columns) -> &'a str {
+    instrument.split_once('-').map_or_else(|| row.text(c.currency), |(u, _)| u)
 }
 
 /// Parsed ISO times by their text: a snapshot repeats one timestamp and a dozen expiries on every row.
@@ -115,8 +134,7 @@ fn parse_row(row: &Row<'_>, c: &Columns, times: &mut TimeCache) -> Result<(RawQu
         .parse(row.text(c.expiry))
         .or_else(|| parse_instrument(instrument).map(|i| i.expiry_ms))
         .ok_or_else(|| row.error(c.expiry, "not an ISO 8601 time"))?;
-    // The underlying is the instrument's first part (`BTC`, `SOL_USDC`), else the currency column.
-    let underlying = instrument.split_once('-').map_or_else(|| row.text(c.currency), |(u, _)| u);
+    let underlying = underlying_of(instrument, row, c);
     let premium = if underlying.contains("_USD") { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
     let mut q = RawQuote::new(row.line, underlying, instrument, expiry, strike, kind, premium);
     q.bid = positive(row.opt_f64(c.bid)?);

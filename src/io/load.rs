@@ -64,6 +64,8 @@ pub struct RawChain {
     pub rows: Vec<RawQuote>,
     /// What the rows' own times mean (set by `load_reader` from the format).
     pub row_times: RowTimes,
+    /// Underlyings present in the file but skipped on request (`LoadOptions::underlying`).
+    pub skipped_underlyings: Vec<String>,
     /// What was read, used and rejected.
     pub report: LoadReport,
 }
@@ -76,6 +78,7 @@ impl RawChain {
             file_time_ms: None,
             rows: Vec::new(),
             row_times: RowTimes::Snapshots,
+            skipped_underlyings: Vec::new(),
             report: LoadReport::new(format.name()),
         }
     }
@@ -88,6 +91,13 @@ impl RawChain {
 
     /// Builds the normalised snapshot of one underlying at one time.
     pub fn snapshot(&self, options: &BuildOptions) -> Result<Snapshot, BuildError> {
+        if let Some(wanted) = options.underlying.as_deref() {
+            let mut all = crate::market::underlyings(&self.rows);
+            all.extend(self.skipped_underlyings.iter().cloned());
+            if !all.iter().any(|u| u.eq_ignore_ascii_case(wanted)) {
+                return Err(BuildError::UnknownUnderlying { wanted: wanted.to_owned(), available: all.join(", ") });
+            }
+        }
         let mut snapshot = build_snapshot(&self.rows, self.file_time_ms, self.row_times, self.format.name(), options)?;
         snapshot.warnings.extend(self.report.notes.iter().cloned());
         Ok(snapshot)
@@ -99,6 +109,9 @@ impl RawChain {
 pub struct LoadOptions {
     /// Snapshot time for streamed multi-snapshot files (Tardis): keep the latest row per symbol at or before.
     pub at_ms: Option<i64>,
+    /// Keep only this underlying's rows where a format holds several (the Deribit collector CSV): other rows
+    /// are skipped before their numbers are parsed and counted in the report as skipped. `None` keeps all.
+    pub underlying: Option<String>,
 }
 
 /// Why a file could not be loaded.
@@ -141,7 +154,7 @@ pub enum LoadError {
 }
 
 /// Size of the prefix used to detect a format.
-const SNIFF_BYTES: usize = 64 * 1024;
+const SNIFF_BYTES: usize = 16 * 1024;
 
 /// Reads a whole file (decompressing gzip) and loads it; Tardis files are streamed instead.
 pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadError> {
@@ -169,7 +182,7 @@ pub fn load_bytes(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<Raw
 pub fn load_reader<R: Read>(input: R, format: SourceFormat, options: &LoadOptions) -> Result<RawChain, InputError> {
     use super::*;
     let mut chain = match format {
-        SourceFormat::DeribitCollectorCsv => deribit_csv::load_collector(input),
+        SourceFormat::DeribitCollectorCsv => deribit_csv::load_collector(input, options.underlying.as_deref()),
         SourceFormat::DeribitBookSummaryCsv => deribit_book::load_csv(input),
         SourceFormat::DeribitBookSummaryJson => deribit_book::load_json(input),
         SourceFormat::DeribitHourlyIvCsv => deribit_hourly::load(input),

@@ -1,7 +1,8 @@
 //! Pricing-core throughput on a realistic crypto grid: σ 20–300 %, T from 1 day to 2 years, |ln K/F| ≤ 1.5,
 //! out-of-the-money options (puts below the forward, calls above), 4,096 points.
 //!
-//! - `implied_vol/volscope`: `pricing::implied_vol` (input checks, LBR inversion, conditioning status);
+//! - `implied_vol/volscope`: `pricing::implied_vol` (input checks, the certified fast path of `pricing::fast_iv`
+//!   with Let's Be Rational as fallback, conditioning status);
 //! - `implied_vol/implied_vol_crate`: the bare `implied-vol` 2.1 solver on the same undiscounted prices;
 //! - `price_and_greeks/volscope`: `pricing::greeks` (price + all Greeks + premium-adjusted delta).
 

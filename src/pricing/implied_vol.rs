@@ -4,7 +4,7 @@ use implied_vol::solver::Jaeckel;
 use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, ImpliedBlackVolatilityNormalised};
 
 use super::black76::{intrinsic_undiscounted, max_price_undiscounted, OptionSpec};
-use super::fast_iv::fast_total_vol;
+use super::fast_iv::{fast_total_vol, NormalisedPrice};
 use super::normal::norm_pdf;
 
 /// Relative vol uncertainty, caused by one rounding of the price, above which a solved vol is reported as
@@ -145,7 +145,7 @@ fn solve(spec: &OptionSpec, price: f64) -> (ImpliedVol, SolverPath) {
     if price_undiscounted >= max_price_undiscounted(kind, forward, strike) {
         return (ImpliedVol::failed(IvStatus::AboveMaximum), SolverPath::NotSolved);
     }
-    match fast_total_vol_of(spec, price_undiscounted - intrinsic) {
+    match fast_total_vol_of(spec, price, price_undiscounted, intrinsic) {
         Some(stddev) => {
             let vol = stddev / spec.t_years.sqrt();
             (solved(spec, price_undiscounted, intrinsic, vol), SolverPath::Fast)
@@ -155,16 +155,28 @@ fn solve(spec: &OptionSpec, price: f64) -> (ImpliedVol, SolverPath) {
 }
 
 /// Total vol σ√T from the fast path, or `None` when it does not apply or cannot certify its answer.
+///
+/// The time value is `num/den_scale` with `num` = the discounted price and `den_scale` = D out of the money (no
+/// intrinsic value), so that β, r/β and β/b_max each take one division of the price by a quantity that does
+/// not depend on it: the divisions stay off the critical path.
 #[inline(always)]
-fn fast_total_vol_of(spec: &OptionSpec, time_value: f64) -> Option<f64> {
-    let beta = time_value / (spec.forward.sqrt() * spec.strike.sqrt());
+fn fast_total_vol_of(spec: &OptionSpec, price: f64, price_undiscounted: f64, intrinsic: f64) -> Option<f64> {
+    let (num, den_scale) =
+        if intrinsic == 0.0 { (price, spec.discount) } else { (price_undiscounted - intrinsic, 1.0) };
+    let sqrt_fk = spec.forward.sqrt() * spec.strike.sqrt();
+    let beta = num / (den_scale * sqrt_fk);
     if !(beta >= f64::MIN_POSITIVE) {
         return None;
     }
     let (smaller, larger) = (spec.forward.min(spec.strike), spec.forward.max(spec.strike));
-    let x_neg_abs = negative_abs_log_moneyness(smaller, larger);
-    // β/b_max = (time value/√(FK))/√(smaller/larger) = time value/smaller.
-    fast_total_vol(x_neg_abs, beta, time_value / smaller)
+    let moneyness_excess = (larger - smaller) / smaller;
+    fast_total_vol(&NormalisedPrice {
+        x_neg_abs: negative_abs_log_moneyness(smaller, larger),
+        excess_over_beta: moneyness_excess * (den_scale * sqrt_fk) / num,
+        beta,
+        // β/b_max = (time value/√(FK))/√(smaller/larger) = time value/smaller.
+        beta_over_b_max: num / (den_scale * smaller),
+    })
 }
 
 /// −|ln(F/K)| from the smaller and the larger of F and K, as the `implied-vol` crate computes it (subtracting

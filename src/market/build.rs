@@ -205,11 +205,11 @@ struct SliceForward {
 /// Discount factor a slice's quote-currency premiums are inverted with: the parity regression's D when there
 /// is a parity fit (listed USD options such as CBOE's carry rates), 1 otherwise and for coin premiums
 /// (Deribit computes IVs with a zero rate).
-fn slice_discount(rows: &[&RawQuote], guess: f64, currency: PremiumCurrency) -> f64 {
+fn slice_discount(mid_pairs: &[ParityPair], guess: f64, currency: PremiumCurrency) -> f64 {
     if currency != PremiumCurrency::Quote {
         return 1.0;
     }
-    parity_forward(&parity_pairs(rows, mid_of), guess, currency)
+    parity_forward(mid_pairs, guess, currency)
         .filter(|p| p.r_squared > 0.99 && p.discount > 0.0 && p.discount <= 1.5)
         .map_or(1.0, |p| p.discount)
 }
@@ -222,8 +222,9 @@ impl SliceContext<'_> {
             a.strike.total_cmp(&b.strike).then((a.kind == OptionKind::Put).cmp(&(b.kind == OptionKind::Put)))
         });
         let t_years = self.options.day_count.year_fraction(self.time_ms, expiry_ms);
-        let fwd = self.slice_forward(&rows, t_years);
-        let discount = slice_discount(&rows, fwd.forward, self.currency);
+        let mid_pairs = parity_pairs(&rows, mid_of);
+        let fwd = self.slice_forward(&rows, &mid_pairs, t_years);
+        let discount = slice_discount(&mid_pairs, fwd.forward, self.currency);
         if let Some(d) = fwd.disagreement.filter(|d| *d > FORWARD_DISAGREEMENT_WARN) {
             warnings.push(format!(
                 "expiry {}: exchange forward {:.2} and parity forward {:.2} disagree by {:.2} %",
@@ -239,13 +240,14 @@ impl SliceContext<'_> {
                 format_utc(expiry_ms)
             ));
         }
-        let mut seen = HashSet::new();
+        let own_forward = !matches!(fwd.source, ForwardSource::ExchangeMarks { .. });
+        let pricing = SlicePricing { expiry_ms, t_years, forward: fwd.forward, discount, own_forward };
+        // Rows are sorted by (strike, type), file order kept among equals: a duplicate follows its first.
         let mut quotes: Vec<Quote> = rows
             .iter()
-            .map(|row| {
-                let duplicate = !seen.insert((row.strike.to_bits(), row.kind));
-                let own_forward = !matches!(fwd.source, ForwardSource::ExchangeMarks { .. });
-                let pricing = SlicePricing { expiry_ms, t_years, forward: fwd.forward, discount, own_forward };
+            .enumerate()
+            .map(|(i, row)| {
+                let duplicate = i > 0 && rows[i - 1].strike == row.strike && rows[i - 1].kind == row.kind;
                 self.normalise_quote(row, &pricing, duplicate)
             })
             .collect();
@@ -264,10 +266,10 @@ impl SliceContext<'_> {
 
     /// Exchange marks' forward, else the exchange forward (median of the rows'), else parity, else deltas,
     /// else index.
-    fn slice_forward(&self, rows: &[&RawQuote], t_years: f64) -> SliceForward {
+    fn slice_forward(&self, rows: &[&RawQuote], mid_pairs: &[ParityPair], t_years: f64) -> SliceForward {
         let exchange = median(rows.iter().filter_map(|r| r.forward));
         let guess = exchange.or(self.index_price).or_else(|| median(rows.iter().map(|r| r.strike))).unwrap_or(f64::NAN);
-        let parity = parity_forward(&parity_pairs(rows, mid_of), guess, self.currency).filter(|p| p.r_squared > 0.99);
+        let parity = parity_forward(mid_pairs, guess, self.currency).filter(|p| p.r_squared > 0.99);
         let parity_value = parity.map(|p| p.forward);
         let name = rows.iter().find_map(|r| r.forward_name.clone());
         let marks = exchange.and_then(|_| mark_parity_forward(&parity_pairs(rows, |r| r.mark), guess, self.currency));
@@ -376,20 +378,25 @@ struct SlicePricing {
 }
 
 /// Strikes where both the call and the put have a premium by `premium` (mid or mark): the two premiums.
+/// `rows` are sorted by strike; the first call and the first put of a strike are used.
 fn parity_pairs(rows: &[&RawQuote], premium: impl Fn(&RawQuote) -> Option<f64>) -> Vec<ParityPair> {
-    let mid = premium;
-    let mut calls: BTreeMap<u64, f64> = BTreeMap::new();
-    let mut puts: BTreeMap<u64, f64> = BTreeMap::new();
-    for r in rows {
-        if let Some(m) = mid(r) {
-            let book = if r.kind == OptionKind::Call { &mut calls } else { &mut puts };
-            book.insert(r.strike.to_bits(), m);
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let strike = rows[i].strike;
+        let (mut call, mut put) = (None, None);
+        while i < rows.len() && rows[i].strike == strike {
+            let slot = if rows[i].kind == OptionKind::Call { &mut call } else { &mut put };
+            if slot.is_none() {
+                *slot = premium(rows[i]);
+            }
+            i += 1;
+        }
+        if let (Some(call_mid), Some(put_mid)) = (call, put) {
+            pairs.push(ParityPair { strike, call_mid, put_mid });
         }
     }
-    calls
-        .iter()
-        .filter_map(|(k, c)| puts.get(k).map(|p| ParityPair { strike: f64::from_bits(*k), call_mid: *c, put_mid: *p }))
-        .collect()
+    pairs
 }
 
 /// One side from a premium: USD and coin prices and the implied vol.

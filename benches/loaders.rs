@@ -1,8 +1,9 @@
 //! Loader throughput.
 //!
 //! - `snapshot/deribit_btc`: parse + normalise + implied vols of one whole real Deribit snapshot
-//!   (`../shared/data/deribit_btc_eth_20260316T050739Z.csv`, read into memory once; BTC only). Skipped with a
-//!   message when `../shared` is absent. `…/load_only` and `…/build_only` time the two halves.
+//!   (`../shared/data/deribit_btc_eth_20260316T050739Z.csv`, 962 BTC quotes, read into memory once; BTC only).
+//!   Skipped with a message when `../shared` is absent. `…/load_only` and `…/build_only` time the two halves.
+//!   `snapshot/deribit_btc_628`: the same on the 2026-01-02 snapshot (628 BTC quotes, the "≈ 700 quotes" size).
 //! - `tardis/stream/*`: [`volscope::io::tardis::load`] on a generated Tardis `options_chain` file of ≥ 200 MB
 //!   (≈ 1,500 symbols, seeded, written on first use into a temporary directory and deleted afterwards), reported
 //!   in bytes per second of uncompressed CSV. `mid_day`: snapshot at 18:00 of 24 h (rows after it skipped by timestamp);
@@ -21,6 +22,8 @@ use volscope::market::BuildOptions;
 
 /// Real snapshot used by `snapshot/deribit_btc`.
 const SNAPSHOT_FILE: &str = "deribit_btc_eth_20260316T050739Z.csv";
+/// Smaller real snapshot used by `snapshot/deribit_btc_628`.
+const SMALL_SNAPSHOT_FILE: &str = "deribit_btc_eth_20260102T162624Z.csv";
 /// Size the generated Tardis file reaches at least.
 const TARDIS_BYTES: u64 = 210 << 20;
 /// Start of the generated day, µs (2026-03-16T00:00:00Z).
@@ -53,6 +56,15 @@ fn bench_snapshot(c: &mut Criterion) {
     group.bench_function("deribit_btc/build_only", |b| {
         b.iter(|| black_box(raw.snapshot(black_box(&build)).expect("the BTC snapshot builds")))
     });
+    let small = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(SMALL_SNAPSHOT_FILE);
+    if let Ok(small_bytes) = std::fs::read(&small) {
+        group.bench_function("deribit_btc_628", |b| {
+            b.iter(|| {
+                let raw = load_bytes(black_box(&small_bytes), SMALL_SNAPSHOT_FILE, &load).expect("the snapshot loads");
+                black_box(raw.snapshot(&build).expect("the BTC snapshot builds"))
+            })
+        });
+    }
     group.finish();
 }
 

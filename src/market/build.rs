@@ -113,9 +113,14 @@ pub fn build_snapshot(
     for row in selected {
         by_expiry.entry(row.expiry_ms).or_default().push(row);
     }
-    let mut warnings = Vec::new();
     let context = SliceContext { time_ms, index_price, options, currency: premium_currency };
-    let slices = by_expiry.into_iter().map(|(expiry, rows)| context.build_slice(expiry, rows, &mut warnings)).collect();
+    let built = build_slices_in_parallel(&context, by_expiry.into_iter().collect());
+    let mut warnings = Vec::new();
+    let mut slices = Vec::with_capacity(built.len());
+    for (slice, slice_warnings) in built {
+        slices.push(slice);
+        warnings.extend(slice_warnings);
+    }
     Ok(Snapshot {
         time_ms,
         underlying,
@@ -126,6 +131,49 @@ pub fn build_snapshot(
         slices,
         warnings,
     })
+}
+
+/// Quotes below which a snapshot is built on the calling thread (a thread costs ~20 µs).
+const PARALLEL_MIN_QUOTES: usize = 300;
+
+/// Builds the slices, in expiry order, on up to `available_parallelism` scoped threads (the slices are
+/// independent; a snapshot's implied vols are most of its build time). Small snapshots stay on this thread.
+fn build_slices_in_parallel(
+    context: &SliceContext<'_>,
+    groups: Vec<(i64, Vec<&RawQuote>)>,
+) -> Vec<(ExpirySlice, Vec<String>)> {
+    let build = |(expiry, rows): (i64, Vec<&RawQuote>)| {
+        let mut warnings = Vec::new();
+        let slice = context.build_slice(expiry, rows, &mut warnings);
+        (slice, warnings)
+    };
+    let total: usize = groups.iter().map(|g| g.1.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len());
+    if threads < 2 || total < PARALLEL_MIN_QUOTES {
+        return groups.into_iter().map(build).collect();
+    }
+    // Deal slices to threads in turn, largest first, so each gets a similar number of quotes.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(groups[i].1.len()));
+    let mut shares: Vec<Vec<(usize, (i64, Vec<&RawQuote>))>> = (0..threads).map(|_| Vec::new()).collect();
+    let mut groups: Vec<Option<(i64, Vec<&RawQuote>)>> = groups.into_iter().map(Some).collect();
+    for (n, &i) in order.iter().enumerate() {
+        if let Some(group) = groups[i].take() {
+            shares[n % threads].push((i, group));
+        }
+    }
+    let run = move |share: Vec<(usize, (i64, Vec<&RawQuote>))>| share.into_iter().map(|(i, g)| (i, build(g))).collect();
+    let mut built: Vec<(usize, (ExpirySlice, Vec<String>))> = std::thread::scope(|scope| {
+        let mine = shares.remove(0);
+        let handles: Vec<_> = shares.into_iter().map(|share| scope.spawn(move || run(share))).collect();
+        let mut all: Vec<_> = run(mine);
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        all
+    });
+    built.sort_by_key(|(i, _)| *i);
+    built.into_iter().map(|(_, b)| b).collect()
 }
 
 fn choose_underlying(rows: &[RawQuote], wanted: Option<&str>) -> Result<String, BuildError> {

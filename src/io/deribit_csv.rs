@@ -9,7 +9,7 @@ use std::io::Read;
 
 use super::csv_input::InputError;
 use super::load::{RawChain, SourceFormat};
-use super::table::{CsvTable, Next, Row};
+use super::table::{CsvTable, Filtered, Next, Row};
 use crate::market::time::parse_iso;
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
@@ -63,27 +63,33 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
     let mut times = TimeCache::default();
     let mut skipped = 0usize;
     loop {
-        let line = match table.next_row()? {
-            Next::End => break,
-            Next::Bad(e) => {
-                chain.report.rows_read += 1;
+        let next = match only {
+            None => Filtered::Next(table.next_row()?),
+            Some(wanted) => table.next_row_if(cols.instrument, |instrument| {
+                let underlying = instrument.split(|b| *b == b'-').next().unwrap_or(b"");
+                let keep = underlying.eq_ignore_ascii_case(wanted.as_bytes());
+                if !keep && !chain.skipped_underlyings.iter().any(|u| u.as_bytes() == underlying) {
+                    chain.skipped_underlyings.push(String::from_utf8_lossy(underlying).into_owned());
+                }
+                keep
+            })?,
+        };
+        if !matches!(next, Filtered::Next(Next::End)) {
+            chain.report.rows_read += 1;
+        }
+        let line = match next {
+            Filtered::Next(Next::End) => break,
+            Filtered::Skipped(_) => {
+                skipped += 1;
+                continue;
+            }
+            Filtered::Next(Next::Bad(e)) => {
                 chain.report.reject_with("malformed row", e);
                 continue;
             }
-            Next::Row(line) => line,
+            Filtered::Next(Next::Row(line)) => line,
         };
-        chain.report.rows_read += 1;
         let row = table.row(line);
-        if let Some(wanted) = only {
-            let underlying = underlying_of(row.text(cols.instrument), &row, &cols);
-            if !underlying.eq_ignore_ascii_case(wanted) {
-                skipped += 1;
-                if !chain.skipped_underlyings.iter().any(|u| u == underlying) {
-                    chain.skipped_underlyings.push(underlying.to_owned());
-                }
-                continue;
-            }
-        }
         match parse_row(&row, &cols, &mut times) {
             Ok((quote, time)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));

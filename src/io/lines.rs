@@ -133,11 +133,16 @@ pub(crate) struct Fields {
 impl Fields {
     /// Splits `line` into at most `limit` fields (the rest of the line is not looked at).
     pub(crate) fn split(&mut self, line: &[u8], limit: usize) -> Result<(), String> {
+        self.reset();
+        self.split_more(line, limit)
+    }
+
+    /// Forgets the last line: the next [`Fields::split_more`] starts a new one.
+    pub(crate) fn reset(&mut self) {
         self.ranges.clear();
         self.quoted = false;
         self.complete = false;
         self.next = 0;
-        self.split_more(line, limit)
     }
 
     /// Continues [`Fields::split`] on the same line up to `limit` fields, eight bytes at a time.

@@ -91,7 +91,7 @@ impl RawChain {
 
     /// Builds the normalised snapshot of one underlying at one time.
     pub fn snapshot(&self, options: &BuildOptions) -> Result<Snapshot, BuildError> {
-        if let Some(wanted) = options.underlying.as_deref() {
+        if let Some(wanted) = options.underlying.as_deref().filter(|_| !self.skipped_underlyings.is_empty()) {
             let mut all = crate::market::underlyings(&self.rows);
             all.extend(self.skipped_underlyings.iter().cloned());
             if !all.iter().any(|u| u.eq_ignore_ascii_case(wanted)) {

@@ -20,6 +20,15 @@ pub enum Next {
     End,
 }
 
+/// What [`CsvTable::next_row_if`] found.
+#[derive(Debug)]
+pub enum Filtered {
+    /// What [`CsvTable::next_row`] would have returned.
+    Next(Next),
+    /// A row the filter rejected, at this 1-based line (not checked further).
+    Skipped(u64),
+}
+
 /// A CSV file with a header line, read one record at a time.
 pub struct CsvTable<R: Read> {
     lines: LineReader<R>,
@@ -79,38 +88,65 @@ impl<R: Read> CsvTable<R> {
 
     /// Advances to the next non-blank record. `Err` only for an unreadable stream (I/O error).
     pub fn next_row(&mut self) -> Result<Next, InputError> {
+        let Some(line) = self.next_nonblank_line()? else { return Ok(Next::End) };
+        self.fields.reset();
+        Ok(self.finish_row(line))
+    }
+
+    /// Like [`CsvTable::next_row`], but a row whose field `col` fails `keep` is skipped after splitting only
+    /// up to that field (a cheap filter, e.g. on the underlying of a file that holds several). `keep` sees the
+    /// trimmed raw bytes of the field.
+    pub fn next_row_if(&mut self, col: usize, mut keep: impl FnMut(&[u8]) -> bool) -> Result<Filtered, InputError> {
+        let Some(line) = self.next_nonblank_line()? else { return Ok(Filtered::Next(Next::End)) };
+        let bytes = self.lines.bytes(&line);
+        if self.fields.split(bytes, col + 1).is_ok() && self.fields.len() > col && !keep(self.fields.of(bytes).get(col))
+        {
+            let number = self.line_offset + line.number;
+            self.current = Some(line);
+            return Ok(Filtered::Skipped(number));
+        }
+        Ok(Filtered::Next(self.finish_row(line)))
+    }
+
+    /// The next line that is not blank, `None` at the end.
+    fn next_nonblank_line(&mut self) -> Result<Option<LineRef>, InputError> {
         loop {
             let line = self.lines.next_line().map_err(|e| {
                 InputError::at_line(self.line_offset + self.lines.line + 1, format!("read error: {e}"))
             })?;
-            let Some(line) = line else {
-                self.current = None;
-                return Ok(Next::End);
-            };
-            let bytes = self.lines.bytes(&line);
-            if is_blank(bytes) {
-                continue;
+            match line {
+                None => {
+                    self.current = None;
+                    return Ok(None);
+                }
+                Some(line) if is_blank(self.lines.bytes(&line)) => continue,
+                Some(line) => return Ok(Some(line)),
             }
-            let number = self.line_offset + line.number;
-            let expected = self.columns.headers().len();
-            let outcome = match self.fields.split(bytes, expected + 1) {
-                Err(message) => Next::Bad(self.problem(number, self.fields.len().max(1), message)),
-                Ok(()) if self.fields.len() != expected => Next::Bad(self.problem(
-                    number,
-                    self.fields.len().min(expected) + 1,
-                    format!(
-                        "found {} fields but the header has {expected} (truncated row or stray delimiter)",
-                        count_fields(bytes, self.fields.len(), expected)
-                    ),
-                )),
-                Ok(()) => match first_invalid_utf8_field(&self.fields, bytes) {
-                    Some(col) => Next::Bad(self.problem(number, col + 1, "field is not valid UTF-8 text".to_owned())),
-                    None => Next::Row(number),
-                },
-            };
-            self.current = Some(line);
-            return Ok(outcome);
         }
+    }
+
+    /// Splits the rest of `line` (the fields may be split partly already) and checks it as a record.
+    fn finish_row(&mut self, line: LineRef) -> Next {
+        let bytes = self.lines.bytes(&line);
+        let number = self.line_offset + line.number;
+        let expected = self.columns.headers().len();
+        let outcome = match self.fields.split_more(bytes, expected + 1) {
+            Err(message) => Next::Bad(self.problem(number, self.fields.len().max(1), message)),
+            Ok(()) if self.fields.len() != expected => Next::Bad(self.problem(
+                number,
+                self.fields.len().min(expected) + 1,
+                format!(
+                    "found {} fields but the header has {expected} (truncated row or stray delimiter)",
+                    count_fields(bytes, self.fields.len(), expected)
+                ),
+            )),
+            Ok(()) => match first_invalid_utf8_field(&self.fields, bytes) {
+                Some(col) => Next::Bad(self.problem(number, col + 1, "field is not valid UTF-8 text".to_owned())),
+                None => Next::Row(number),
+            },
+        };
+        self.current = Some(line);
+        outcome
     }
 
     fn problem(&self, line: u64, column: usize, message: String) -> InputError {

@@ -177,14 +177,12 @@ fn build_slices_in_parallel(
 }
 
 fn choose_underlying(rows: &[RawQuote], wanted: Option<&str>) -> Result<String, BuildError> {
-    let all = underlyings(rows);
     match wanted {
-        None => all.first().cloned().ok_or(BuildError::Empty),
-        Some(w) => all
-            .iter()
-            .find(|u| u.eq_ignore_ascii_case(w))
-            .cloned()
-            .ok_or_else(|| BuildError::UnknownUnderlying { wanted: w.to_owned(), available: all.join(", ") }),
+        None => rows.first().map(|r| r.underlying.clone()).ok_or(BuildError::Empty),
+        Some(w) => match rows.iter().find(|r| r.underlying.eq_ignore_ascii_case(w)) {
+            Some(r) => Ok(r.underlying.clone()),
+            None => Err(BuildError::UnknownUnderlying { wanted: w.to_owned(), available: underlyings(rows).join(", ") }),
+        },
     }
 }
 

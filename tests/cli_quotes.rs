@@ -72,3 +72,29 @@ fn picks_the_underlying_and_reports_errors() {
     let run = volscope().arg("quotes").arg(&file).args(["--at", "yesterday"]).output().unwrap();
     assert!(String::from_utf8_lossy(&run.stderr).contains("--at yesterday: not an ISO 8601 time"));
 }
+
+#[test]
+fn lists_a_tardis_files_times_by_hour_and_builds_at_a_time() {
+    let header = "exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,open_interest,last_price,\
+                  bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,underlying_index,\
+                  underlying_price,delta,gamma,vega,theta,rho";
+    // The documented sample row, then a later update of the same symbol an hour on.
+    let row1 = "deribit,BTC-9JUN20-9875-P,1591574399413000,1591574400196008,put,9875,1591689600000000,0.1,0.0295,\
+                0.0205,15.0,55.91,0.0235,15.0,68.94,0.02210436,62.89,SYN.BTC-9JUN20,9756.36,-0.61752,0.00103,2.24964,\
+                -53.05655,-0.22796";
+    let row2 = row1.replace("1591574399413000,1591574400196008", "1591578000000000,1591578000100000").replace(",0.0205,", ",0.0210,");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tardis.csv");
+    std::fs::write(&file, format!("{header}\n{row1}\n{row2}\n")).unwrap();
+    let run = volscope().arg("quotes").arg(&file).arg("--list-times").output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.starts_with("first 2020-06-07T23:59:59.413Z  last 2020-06-08T01:00:00Z  rows 2\n"), "{stdout}");
+    assert!(stdout.contains("2020-06-07T23:00:00Z  1 rows") && stdout.contains("2020-06-08T01:00:00Z  1 rows"), "{stdout}");
+    let run = volscope().arg("quotes").arg(&file).args(["--at", "2020-06-08T00:30:00Z"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let line = stdout.lines().nth(1).unwrap();
+    assert!(line.starts_with("2020-06-08T00:30:00Z,BTC,BTC-9JUN20-9875-P,2020-06-09T08:00:00Z,"), "{line}");
+    assert!(line.contains(",0.0205,0.0235,"), "the update at or before 00:30 is the first one: {line}");
+}

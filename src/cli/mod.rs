@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::io::{chain_csv, iv_csv, load_path, write_atomically, LoadOptions};
+use crate::io::{chain_csv, iv_csv, load_path, open_detected, write_atomically, LoadOptions, SourceFormat};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{snapshot_times, underlyings, BuildOptions, DayCount, UsdConversion};
 
@@ -109,12 +109,34 @@ pub fn run(command: &Command) -> anyhow::Result<String> {
     }
 }
 
+/// `--list-times` of a Tardis file: streamed, first/last time and rows per hour (a file has one row per quote
+/// update, so every distinct time would be millions of lines).
+fn list_tardis_times(path: &Path, input: Box<dyn std::io::Read + Send>) -> anyhow::Result<String> {
+    let times = crate::io::tardis::list_times(input).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (Some(first), Some(last)) = (times.first_ms, times.last_ms) else {
+        anyhow::bail!("{}: no readable timestamp", path.display());
+    };
+    println!("first {}  last {}  rows {}", format_utc(first), format_utc(last), times.rows);
+    for (hour, rows) in times.hours() {
+        println!("{}  {rows} rows", format_utc(hour));
+    }
+    for p in &times.problems {
+        eprintln!("warning: {}: {p}", path.display());
+    }
+    Ok(format!("{}: any time from {} to {} can be picked with --at", path.display(), format_utc(first), format_utc(last)))
+}
+
 /// `volscope quotes`.
 pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
     let at_ms = match &args.at {
         Some(text) => Some(parse_iso(text).ok_or_else(|| anyhow::anyhow!("--at {text}: not an ISO 8601 time"))?),
         None => None,
     };
+    if args.list_times {
+        if let (SourceFormat::TardisCsv, input) = open_detected(&args.file)? {
+            return list_tardis_times(&args.file, input);
+        }
+    }
     let only = if args.list_times { None } else { args.underlying.clone() };
     let raw = load_path(&args.file, &LoadOptions { at_ms, underlying: only })?;
     if args.list_times {

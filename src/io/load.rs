@@ -156,18 +156,23 @@ pub enum LoadError {
 /// Size of the prefix used to detect a format.
 const SNIFF_BYTES: usize = 16 * 1024;
 
-/// Reads a whole file (decompressing gzip) and loads it; Tardis files are streamed instead.
-pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadError> {
+/// Opens a file for reading (decompressing gzip) and detects its format from the first bytes; the returned
+/// reader starts at the beginning of the (decompressed) content.
+pub fn open_detected(path: &Path) -> Result<(SourceFormat, Box<dyn Read + Send>), LoadError> {
     let name = path.display().to_string();
     let io_err = |source| LoadError::Io { path: name.clone(), source };
     let file = std::fs::File::open(path).map_err(io_err)?;
     let mut reader = super::gz::maybe_gunzip(std::io::BufReader::with_capacity(1 << 20, file)).map_err(io_err)?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut prefix).map_err(io_err)?;
-    let format =
-        super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name.clone(), message })?;
-    let input = std::io::Cursor::new(prefix).chain(reader);
-    load_reader(input, format, options).map_err(|error| LoadError::Input { path: name, error })
+    let format = super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name, message })?;
+    Ok((format, Box::new(std::io::Cursor::new(prefix).chain(reader))))
+}
+
+/// Reads a whole file (decompressing gzip) and loads it; Tardis files are streamed.
+pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadError> {
+    let (format, input) = open_detected(path)?;
+    load_reader(input, format, options).map_err(|error| LoadError::Input { path: path.display().to_string(), error })
 }
 
 /// Loads in-memory content (detecting the format).

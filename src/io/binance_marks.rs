@@ -19,7 +19,7 @@ use std::io::Read;
 
 use super::csv_input::InputError;
 use super::load::{RawChain, SourceFormat};
-use super::table::{CsvTable, Next, Row};
+use super::table::{CsvTable, Row};
 use crate::market::time::{format_utc, parse_iso, CRYPTO_EXPIRY_HOUR_UTC, MS_PER_DAY};
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
@@ -64,27 +64,15 @@ pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
     let cols = Columns::locate(&table)?;
     let mut chain = RawChain::new(SourceFormat::BinanceMarksCsv);
     let mut dates: Vec<i64> = Vec::new();
-    loop {
-        let line = match table.next_row()? {
-            Next::End => break,
-            Next::Bad(e) => {
-                chain.report.rows_read += 1;
-                chain.report.reject_with("malformed row", e);
-                continue;
+    table.read_all(&mut chain, |row, chain| {
+        let parsed = parse_row(row, &cols).map(|(quote, date)| {
+            if !dates.contains(&date) {
+                dates.push(date);
             }
-            Next::Row(line) => line,
-        };
-        chain.report.rows_read += 1;
-        match parse_row(&table.row(line), &cols) {
-            Ok((quote, date)) => {
-                if !dates.contains(&date) {
-                    dates.push(date);
-                }
-                chain.push(quote);
-            }
-            Err(e) => chain.report.reject_with("unreadable field", e),
-        }
-    }
+            quote
+        });
+        chain.push_or_reject(parsed);
+    })?;
     add_notes(&mut chain, &dates, &cols);
     Ok(chain)
 }

@@ -29,7 +29,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use super::csv_input::InputError;
 use super::load::{RawChain, SourceFormat};
-use super::table::{CsvTable, Next, Row};
+use super::table::{CsvTable, Row};
 use crate::market::time::{civil_from_days, days_from_civil, format_utc, month_from_abbrev, utc_ms};
 use crate::market::{positive, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
@@ -82,25 +82,14 @@ pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
     let cols = locate(&table, preamble.lines + 1)?;
     let mut chain = RawChain::new(SourceFormat::CboeCsv);
     chain.file_time_ms = Some(time_ms);
-    loop {
-        let line = match table.next_row()? {
-            Next::End => break,
-            Next::Bad(e) => {
-                chain.report.rows_read += 1;
-                chain.report.reject_with("malformed row", e);
-                continue;
-            }
-            Next::Row(line) => line,
-        };
-        chain.report.rows_read += 1;
-        let row = table.row(line);
+    table.read_all(&mut chain, |row, chain| {
         for side in &cols.sides {
-            match parse_side(&row, &cols, side, preamble.last) {
+            match parse_side(row, &cols, side, preamble.last) {
                 Ok(q) => chain.push(q),
                 Err(e) => chain.report.reject_with(side_reason(side.kind), e),
             }
         }
-    }
+    })?;
     add_notes(&mut chain, export.utc_ms(), time_ms, preamble.last);
     Ok(chain)
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 use super::csv_input::InputError;
 use super::json::{self, Record};
 use super::load::{RawChain, SourceFormat};
-use super::table::{CsvTable, Next};
+use super::table::CsvTable;
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
 
 /// The fields of one book-summary object, however they were stored.
@@ -67,18 +67,7 @@ pub fn load_csv<R: Read>(input: R) -> Result<RawChain, InputError> {
         table.find(&["quote_currency"]),
     );
     let mut chain = RawChain::new(SourceFormat::DeribitBookSummaryCsv);
-    loop {
-        let line = match table.next_row()? {
-            Next::End => break,
-            Next::Bad(e) => {
-                chain.report.rows_read += 1;
-                chain.report.reject_with("malformed row", e);
-                continue;
-            }
-            Next::Row(line) => line,
-        };
-        chain.report.rows_read += 1;
-        let row = table.row(line);
+    table.read_all(&mut chain, |row, chain| {
         let summary = (|| -> Result<Summary<'_>, InputError> {
             Ok(Summary {
                 instrument: row.text(inst),
@@ -93,12 +82,12 @@ pub fn load_csv<R: Read>(input: R) -> Result<RawChain, InputError> {
                 quote_currency: quote_ccy.map_or("", |c| row.text(c)),
             })
         })();
-        match summary.map(|s| to_quote(&s, line).map_err(|m| row.error(inst, m))) {
-            Ok(Ok((q, t))) => push(&mut chain, q, t),
+        match summary.map(|s| to_quote(&s, row.line).map_err(|m| row.error(inst, m))) {
+            Ok(Ok((q, t))) => push(chain, q, t),
             Ok(Err(e)) => chain.report.reject_with("not an option", e),
             Err(e) => chain.report.reject_with("unreadable field", e),
         }
-    }
+    })?;
     Ok(chain)
 }
 

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use super::csv_input::InputError;
 use super::load::{RawChain, SourceFormat};
-use super::table::{CsvTable, Next, Row};
+use super::table::{CsvTable, Row};
 use crate::market::time::{parse_iso, CRYPTO_EXPIRY_HOUR_UTC};
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
@@ -44,22 +44,7 @@ pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
     };
     let mut chain = RawChain::new(SourceFormat::DeribitHourlyIvCsv);
     chain.report.note("vols only (no prices, no forward): forwards inferred from the exchange deltas and mark IVs");
-    loop {
-        let line = match table.next_row()? {
-            Next::End => break,
-            Next::Bad(e) => {
-                chain.report.rows_read += 1;
-                chain.report.reject_with("malformed row", e);
-                continue;
-            }
-            Next::Row(line) => line,
-        };
-        chain.report.rows_read += 1;
-        match parse_row(&table.row(line), &c) {
-            Ok(q) => chain.push(q),
-            Err(e) => chain.report.reject_with("unreadable field", e),
-        }
-    }
+    table.read_all(&mut chain, |row, chain| chain.push_or_reject(parse_row(row, &c)))?;
     Ok(chain)
 }
 

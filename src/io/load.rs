@@ -89,6 +89,14 @@ impl RawChain {
         self.rows.push(row);
     }
 
+    /// Adds a parsed row, or rejects it as "unreadable field" with its located problem.
+    pub fn push_or_reject(&mut self, parsed: Result<RawQuote, InputError>) {
+        match parsed {
+            Ok(row) => self.push(row),
+            Err(e) => self.report.reject_with("unreadable field", e),
+        }
+    }
+
     /// Builds the normalised snapshot of one underlying at one time.
     pub fn snapshot(&self, options: &BuildOptions) -> Result<Snapshot, BuildError> {
         if let Some(wanted) = options.underlying.as_deref().filter(|_| !self.skipped_underlyings.is_empty()) {

@@ -8,6 +8,7 @@ use std::io::Read;
 
 use super::csv_input::{ColumnMap, InputError};
 use super::lines::{self, is_blank, parse_simple_f64, Fields, LineReader, LineRef};
+use super::load::RawChain;
 
 /// What the next call to [`CsvTable::next_row`] found.
 #[derive(Debug)]
@@ -147,6 +148,26 @@ impl<R: Read> CsvTable<R> {
         };
         self.current = Some(line);
         outcome
+    }
+
+    /// Reads every remaining row into `chain`: counts the rows read, rejects malformed ones ("malformed row")
+    /// and hands each readable one to `on_row`, which pushes its quotes or rejects it.
+    pub fn read_all(
+        &mut self,
+        chain: &mut RawChain,
+        mut on_row: impl FnMut(&Row<'_>, &mut RawChain),
+    ) -> Result<(), InputError> {
+        loop {
+            let next = self.next_row()?;
+            if !matches!(next, Next::End) {
+                chain.report.rows_read += 1;
+            }
+            match next {
+                Next::End => return Ok(()),
+                Next::Bad(e) => chain.report.reject_with("malformed row", e),
+                Next::Row(line) => on_row(&self.row(line), chain),
+            }
+        }
     }
 
     fn problem(&self, line: u64, column: usize, message: String) -> InputError {

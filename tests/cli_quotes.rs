@@ -98,3 +98,24 @@ fn lists_a_tardis_files_times_by_hour_and_builds_at_a_time() {
     assert!(line.starts_with("2020-06-08T00:30:00Z,BTC,BTC-9JUN20-9875-P,2020-06-09T08:00:00Z,"), "{line}");
     assert!(line.contains(",0.0205,0.0235,"), "the update at or before 00:30 is the first one: {line}");
 }
+
+#[test]
+fn every_file_in_shared_data_goes_through_volscope_quotes() {
+    let Some(dir) = common::shared_dir() else { return };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 9, "the nine data files of ../shared/data");
+    for file in &files {
+        let run = volscope().arg("quotes").arg(file).output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+        assert!(run.status.success(), "{}: {stderr}", file.display());
+        assert!(stderr.contains("rows read"), "{}: no load report in {stderr}", file.display());
+        assert!(stdout.lines().count() > 50, "{}: only {} lines", file.display(), stdout.lines().count());
+        let first = stdout.lines().next().unwrap();
+        assert!(first.starts_with("snapshot_time,underlying,instrument,expiry,t_years,forward"), "{first}");
+    }
+}

@@ -33,11 +33,17 @@ fn writes_the_sample_chain_as_tidy_csv() {
         let status = &r[col("status")];
         assert!(!status.is_empty());
         if status == "ok" {
-            let (bid, ask, mid): (f64, f64, f64) =
-                (r[col("bid_iv")].parse().unwrap(), r[col("ask_iv")].parse().unwrap(), r[col("mid_iv")].parse().unwrap());
+            let (bid, ask, mid): (f64, f64, f64) = (
+                r[col("bid_iv")].parse().unwrap(),
+                r[col("ask_iv")].parse().unwrap(),
+                r[col("mid_iv")].parse().unwrap(),
+            );
             assert!(bid <= mid && mid <= ask, "{r:?}");
-            let (coin, usd, f): (f64, f64, f64) =
-                (r[col("mid_coin")].parse().unwrap(), r[col("mid_usd")].parse().unwrap(), r[col("forward_used")].parse().unwrap());
+            let (coin, usd, f): (f64, f64, f64) = (
+                r[col("mid_coin")].parse().unwrap(),
+                r[col("mid_usd")].parse().unwrap(),
+                r[col("forward_used")].parse().unwrap(),
+            );
             assert!((coin * f - usd).abs() <= 1e-9 * usd);
         }
     }
@@ -55,7 +61,11 @@ fn lists_times_and_picks_one() {
     let run = volscope().arg("quotes").arg(&file).args(["--at", "2026-01-23T05:30:00Z"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.lines().nth(1).unwrap().starts_with("2026-01-23T05:00:00Z,BTC,"), "{}", stdout.lines().nth(1).unwrap());
+    assert!(
+        stdout.lines().nth(1).unwrap().starts_with("2026-01-23T05:00:00Z,BTC,"),
+        "{}",
+        stdout.lines().nth(1).unwrap()
+    );
 }
 
 #[test]
@@ -82,7 +92,9 @@ fn lists_a_tardis_files_times_by_hour_and_builds_at_a_time() {
     let row1 = "deribit,BTC-9JUN20-9875-P,1591574399413000,1591574400196008,put,9875,1591689600000000,0.1,0.0295,\
                 0.0205,15.0,55.91,0.0235,15.0,68.94,0.02210436,62.89,SYN.BTC-9JUN20,9756.36,-0.61752,0.00103,2.24964,\
                 -53.05655,-0.22796";
-    let row2 = row1.replace("1591574399413000,1591574400196008", "1591578000000000,1591578000100000").replace(",0.0205,", ",0.0210,");
+    let row2 = row1
+        .replace("1591574399413000,1591574400196008", "1591578000000000,1591578000100000")
+        .replace(",0.0205,", ",0.0210,");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tardis.csv");
     std::fs::write(&file, format!("{header}\n{row1}\n{row2}\n")).unwrap();
@@ -90,7 +102,10 @@ fn lists_a_tardis_files_times_by_hour_and_builds_at_a_time() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.starts_with("first 2020-06-07T23:59:59.413Z  last 2020-06-08T01:00:00Z  rows 2\n"), "{stdout}");
-    assert!(stdout.contains("2020-06-07T23:00:00Z  1 rows") && stdout.contains("2020-06-08T01:00:00Z  1 rows"), "{stdout}");
+    assert!(
+        stdout.contains("2020-06-07T23:00:00Z  1 rows") && stdout.contains("2020-06-08T01:00:00Z  1 rows"),
+        "{stdout}"
+    );
     let run = volscope().arg("quotes").arg(&file).args(["--at", "2020-06-08T00:30:00Z"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

@@ -34,7 +34,7 @@ fn quote<'a>(s: &'a Snapshot, instrument: &str) -> &'a Quote {
     s.slices
         .iter()
         .flat_map(|sl| &sl.quotes)
-        .find(|q| q.instrument == instrument)
+        .find(|q| &*q.instrument == instrument)
         .unwrap_or_else(|| panic!("{instrument}"))
 }
 

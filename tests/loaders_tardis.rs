@@ -100,7 +100,7 @@ fn tardis_row(q: &RawQuote, ts: i64, scale: f64) -> String {
     let price = |p: Option<f64>| num(p.map(|v| v * scale));
     let size = |p: Option<f64>| num(p.map(|_| SIZE));
     let (index_name, forward) = match q.forward {
-        Some(f) => (q.forward_name.clone().unwrap_or_default(), Some(f)),
+        Some(f) => (q.forward_name.as_deref().unwrap_or_default().to_owned(), Some(f)),
         None => ("index_price".to_owned(), q.index_price),
     };
     format!(
@@ -328,7 +328,7 @@ fn readme_sample_row_parses_to_its_numbers() {
     assert_eq!(chain.rows.len(), 1, "{}", chain.report.describe());
     let q = &chain.rows[0];
     assert_eq!(
-        (q.instrument.as_str(), q.underlying.as_str(), q.kind, q.strike),
+        (&*q.instrument, &*q.underlying, q.kind, q.strike),
         ("BTC-9JUN20-9875-P", "BTC", OptionKind::Put, 9875.0)
     );
     assert_eq!((q.time_ms, q.expiry_ms, q.line), (Some(1_591_574_399_413), 1_591_689_600_000, 2));

@@ -55,7 +55,10 @@ fn empty_and_blank_files() {
 
 #[test]
 fn header_only() {
-    assert_eq!(load_err(format!("{HEADER}\n").as_bytes()), "test.csv: line 2: no data rows: the file has a header (or an empty list of records) only");
+    assert_eq!(
+        load_err(format!("{HEADER}\n").as_bytes()),
+        "test.csv: line 2: no data rows: the file has a header (or an empty list of records) only"
+    );
 }
 
 #[test]
@@ -84,14 +87,20 @@ fn truncated_last_line() {
     let mut text = file(&valid_rows());
     text.truncate(text.len() - 60);
     let problem = rejected_problem(&text);
-    assert!(problem.starts_with("line 5, column 14 (futures_instrument_name): found 13 fields but the header has 23"), "{problem}");
+    assert!(
+        problem.starts_with("line 5, column 14 (futures_instrument_name): found 13 fields but the header has 23"),
+        "{problem}"
+    );
 }
 
 #[test]
 fn extra_field() {
     let mut rows = valid_rows();
     rows[1].push_str(",surplus");
-    assert_eq!(rejected_problem(&file(&rows)), "line 3, column 24: found 24 fields but the header has 23 (truncated row or stray delimiter)");
+    assert_eq!(
+        rejected_problem(&file(&rows)),
+        "line 3, column 24: found 24 fields but the header has 23 (truncated row or stray delimiter)"
+    );
 }
 
 #[test]
@@ -121,23 +130,34 @@ fn invalid_utf8_field() {
     text.insert(pos, 0xff);
     let chain = load_bytes(&text, "test.csv", &LoadOptions::default()).unwrap();
     assert_eq!(chain.report.rejected_count(), 1);
-    assert_eq!(chain.report.problems[0].to_string(), "line 2, column 2 (instrument_name): field is not valid UTF-8 text");
+    assert_eq!(
+        chain.report.problems[0].to_string(),
+        "line 2, column 2 (instrument_name): field is not valid UTF-8 text"
+    );
 }
 
 #[test]
 fn every_row_bad_gives_an_error_with_the_report() {
-    let rows: Vec<String> = valid_rows().iter().map(|r| r.replace(",BTC-27MAR26-", ",BTC-27MAR26-").replace("+00:00,BTC", "+99:99,BTC")).collect();
+    let rows: Vec<String> = valid_rows()
+        .iter()
+        .map(|r| r.replace(",BTC-27MAR26-", ",BTC-27MAR26-").replace("+00:00,BTC", "+99:99,BTC"))
+        .collect();
     let text = file(&rows).replace("2026-03-16T05:07:39.409707+99:99", "yesterday");
     let chain = load(&text).unwrap();
     assert_eq!(chain.report.rejected_count(), 4);
     let err = chain.snapshot(&BuildOptions::default()).unwrap_err().to_string();
     assert!(err.contains("every row was rejected"), "{err}");
-    assert!(chain.report.describe().contains("rejected, unreadable field: line 2, 3, 4, 5"), "{}", chain.report.describe());
+    assert!(
+        chain.report.describe().contains("rejected, unreadable field: line 2, 3, 4, 5"),
+        "{}",
+        chain.report.describe()
+    );
 }
 
 #[test]
 fn crlf_bom_and_quoted_fields_are_fine() {
-    let text = format!("\u{feff}{}", file(&valid_rows()).replace('\n', "\r\n").replace(",BTC-27MAR26,", ",\"BTC-27MAR26\","));
+    let text =
+        format!("\u{feff}{}", file(&valid_rows()).replace('\n', "\r\n").replace(",BTC-27MAR26,", ",\"BTC-27MAR26\","));
     let chain = load(&text).unwrap();
     assert_eq!((chain.report.rows_loaded, chain.report.rejected_count()), (4, 0), "{}", chain.report.describe());
     let snap = chain.snapshot(&BuildOptions::default()).unwrap();
@@ -190,13 +210,17 @@ fn generic_csv_problems() {
     let problems: Vec<String> = chain.report.problems.iter().map(ToString::to_string).collect();
     assert_eq!(
         problems,
-        ["line 3, column 2 (expiry): not an ISO 8601 date or time", "line 4, column 3 (strike): a strike must be positive"]
+        [
+            "line 3, column 2 (expiry): not an ISO 8601 date or time",
+            "line 4, column 3 (strike): a strike must be positive"
+        ]
     );
 }
 
 #[test]
 fn unreadable_path_is_an_io_error() {
-    let err = volscope::io::load_path(std::path::Path::new("/nonexistent/chain.csv"), &LoadOptions::default()).unwrap_err();
+    let err =
+        volscope::io::load_path(std::path::Path::new("/nonexistent/chain.csv"), &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, LoadError::Io { .. }));
     assert!(err.to_string().starts_with("/nonexistent/chain.csv: No such file"), "{err}");
 }

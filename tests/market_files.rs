@@ -25,13 +25,18 @@ fn every_deribit_collector_snapshot_loads_both_underlyings() {
         assert_eq!(raw.format, SourceFormat::DeribitCollectorCsv);
         assert_eq!(raw.report.rows_read, raw.report.rows_loaded, "{}", raw.report.describe());
         for underlying in ["BTC", "ETH"] {
-            let snap = raw.snapshot(&BuildOptions { underlying: Some(underlying.into()), ..Default::default() }).unwrap();
+            let snap =
+                raw.snapshot(&BuildOptions { underlying: Some(underlying.into()), ..Default::default() }).unwrap();
             assert_eq!(snap.underlying, underlying);
             assert!(snap.slices.len() >= 11, "{}: {} expiries", path.display(), snap.slices.len());
             for slice in &snap.slices {
                 assert_eq!(slice.expiry_ms.rem_euclid(86_400_000), 8 * 3_600_000, "expiries at 08:00 UTC");
                 assert!(slice.t_years > 0.0 && slice.forward > 0.0);
-                assert!(matches!(slice.forward_source, ForwardSource::ExchangeMarks { .. }), "{:?}", slice.forward_source);
+                assert!(
+                    matches!(slice.forward_source, ForwardSource::ExchangeMarks { .. }),
+                    "{:?}",
+                    slice.forward_source
+                );
                 assert!(slice.quotes.windows(2).all(|w| w[0].strike <= w[1].strike), "sorted by strike");
             }
             let counts = snap.status_counts();
@@ -46,7 +51,7 @@ fn every_deribit_collector_snapshot_loads_both_underlyings() {
         }
         // The default underlying is the first in the file.
         let first = raw.snapshot(&BuildOptions::default()).unwrap();
-        assert_eq!(first.underlying, raw.rows[0].underlying);
+        assert_eq!(first.underlying, &*raw.rows[0].underlying);
     }
     assert_eq!(n_files, 5);
 }
@@ -88,8 +93,23 @@ fn book_summary_json_reads_the_same_as_the_csv_dump() {
     // Rebuild the raw API response from the pandas dump: same objects under {"result": [...]}.
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
-    let numeric = ["mid_price", "estimated_delivery_price", "volume_usd", "creation_timestamp", "interest_rate", "volume",
-        "underlying_price", "price_change", "mark_price", "open_interest", "ask_price", "bid_price", "last", "low", "high"];
+    let numeric = [
+        "mid_price",
+        "estimated_delivery_price",
+        "volume_usd",
+        "creation_timestamp",
+        "interest_rate",
+        "volume",
+        "underlying_price",
+        "price_change",
+        "mark_price",
+        "open_interest",
+        "ask_price",
+        "bid_price",
+        "last",
+        "low",
+        "high",
+    ];
     let mut result = Vec::new();
     for rec in reader.records() {
         let rec = rec.unwrap();
@@ -107,20 +127,22 @@ fn book_summary_json_reads_the_same_as_the_csv_dump() {
         }
         result.push(serde_json::Value::Object(obj));
     }
-    let json = serde_json::json!({"jsonrpc": "2.0", "result": result, "usIn": 1, "usOut": 2, "usDiff": 1, "testnet": false});
+    let json =
+        serde_json::json!({"jsonrpc": "2.0", "result": result, "usIn": 1, "usOut": 2, "usDiff": 1, "testnet": false});
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join("book_summary.json");
     std::fs::write(&json_path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
     let from_json = load_path(&json_path, &LoadOptions::default()).unwrap();
     assert_eq!(from_json.format, SourceFormat::DeribitBookSummaryJson);
     let from_csv = load_path(&path, &LoadOptions::default()).unwrap();
-    let (a, b) = (from_json.snapshot(&BuildOptions::default()).unwrap(), from_csv.snapshot(&BuildOptions::default()).unwrap());
+    let (a, b) =
+        (from_json.snapshot(&BuildOptions::default()).unwrap(), from_csv.snapshot(&BuildOptions::default()).unwrap());
     assert_eq!(a.quote_count(), b.quote_count());
     assert_eq!(a.status_counts(), b.status_counts());
     for (sa, sb) in a.slices.iter().zip(&b.slices) {
         assert_eq!(sa.forward, sb.forward);
         for (qa, qb) in sa.quotes.iter().zip(&sb.quotes) {
-            assert_eq!((qa.instrument.as_str(), qa.mid.iv, qa.mark.iv), (qb.instrument.as_str(), qb.mid.iv, qb.mark.iv));
+            assert_eq!((&*qa.instrument, qa.mid.iv, qa.mark.iv), (&*qb.instrument, qb.mid.iv, qb.mark.iv));
         }
     }
 }

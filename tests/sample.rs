@@ -42,7 +42,12 @@ fn the_sample_loads_as_a_deribit_like_btc_chain() {
             }
         }
     }
-    assert!(inside.0 as f64 >= 0.95 * inside.1 as f64, "model inside bid/ask on {} of {} OTM quotes", inside.0, inside.1);
+    assert!(
+        inside.0 as f64 >= 0.95 * inside.1 as f64,
+        "model inside bid/ask on {} of {} OTM quotes",
+        inside.0,
+        inside.1
+    );
     let counts = snap.status_counts();
     assert!(counts[&QuoteStatus::Ok] > 800, "{counts:?}");
     assert!(counts[&QuoteStatus::NoBid] > 100, "far wings have no bid: {counts:?}");

@@ -123,7 +123,12 @@ fn list_tardis_times(path: &Path, input: Box<dyn std::io::Read + Send>) -> anyho
     for p in &times.problems {
         eprintln!("warning: {}: {p}", path.display());
     }
-    Ok(format!("{}: any time from {} to {} can be picked with --at", path.display(), format_utc(first), format_utc(last)))
+    Ok(format!(
+        "{}: any time from {} to {} can be picked with --at",
+        path.display(),
+        format_utc(first),
+        format_utc(last)
+    ))
 }
 
 /// `volscope quotes`.

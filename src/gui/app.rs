@@ -41,7 +41,9 @@ impl VolscopeApp {
     /// Loads a file; on failure the error is shown and the current chain stays.
     pub fn open(&mut self, path: &Path) {
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let loaded = load_path(path, &LoadOptions::default()).map_err(|e| e.to_string()).and_then(|raw| LoadedChain::new(name, raw));
+        let loaded = load_path(path, &LoadOptions::default())
+            .map_err(|e| e.to_string())
+            .and_then(|raw| LoadedChain::new(name, raw));
         self.install(loaded);
     }
 
@@ -174,16 +176,19 @@ impl eframe::App for VolscopeApp {
         if let Some(chain) = &self.chain {
             let mut clicked = None;
             egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, self.selected));
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, self.selected));
             });
             if let Some(i) = clicked {
                 self.selected = i;
             }
         }
-        egui::CentralPanel::default().show(ui, |ui| match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
-            Some(slice) => smile_plot_ui(ui, slice),
-            None => {
-                ui.label("No chain loaded: File → Open…");
+        egui::CentralPanel::default().show(ui, |ui| {
+            match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
+                Some(slice) => smile_plot_ui(ui, slice),
+                None => {
+                    ui.label("No chain loaded: File → Open…");
+                }
             }
         });
         let ctx = ui.ctx().clone();

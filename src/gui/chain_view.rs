@@ -24,7 +24,8 @@ pub struct LoadedChain {
 impl LoadedChain {
     /// Builds the default snapshot (first underlying, last time) of a raw chain.
     pub fn new(name: String, raw: RawChain) -> Result<Self, String> {
-        let snapshot = raw.snapshot(&BuildOptions::default()).map_err(|e| format!("{name}: {e}\n{}", raw.report.describe()))?;
+        let snapshot =
+            raw.snapshot(&BuildOptions::default()).map_err(|e| format!("{name}: {e}\n{}", raw.report.describe()))?;
         let underlyings = crate::market::underlyings(&raw.rows);
         Ok(LoadedChain { name, raw, snapshot, underlyings })
     }
@@ -74,11 +75,9 @@ pub fn smile_plot_ui(ui: &mut Ui, slice: &ExpirySlice) {
         slice.forward_source.label()
     );
     ui.label(RichText::new(title).strong());
-    Plot::new("smile")
-        .legend(Legend::default())
-        .x_axis_label("k = ln(K/F)")
-        .y_axis_label("implied vol (%)")
-        .show(ui, |plot| {
+    Plot::new("smile").legend(Legend::default()).x_axis_label("k = ln(K/F)").y_axis_label("implied vol (%)").show(
+        ui,
+        |plot| {
             let mut mids_call = Vec::new();
             let mut mids_put = Vec::new();
             let mut mids_itm = Vec::new();
@@ -109,7 +108,8 @@ pub fn smile_plot_ui(ui: &mut Ui, slice: &ExpirySlice) {
             plot.points(Points::new("mid (put)", mids_put).color(theme::MID_PUT).radius(3.0));
             plot.points(Points::new("mid (in the money)", mids_itm).color(theme::MID_ITM).radius(2.0).filled(false));
             plot.vline(VLine::new("forward", 0.0).color(theme::ATM));
-        });
+        },
+    );
 }
 
 /// One-line status of the loaded chain.

@@ -36,7 +36,6 @@ use super::report::LoadReport;
 use crate::market::time::MS_PER_DAY;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-
 /// Everything known about one symbol, gathered from its mark and ticker records.
 struct Fields {
     record: u64,
@@ -190,7 +189,6 @@ fn read_record(r: &Record<'_>, source: Source, report: &mut LoadReport) -> Optio
     }
 }
 
-
 /// `serverTime` (or `time`) of a joined file, else the latest ticker `closeTime`, else none (with a note).
 fn snapshot_time(doc: &Value, joined: &[Fields], report: &mut LoadReport) -> Result<Option<i64>, InputError> {
     for key in ["serverTime", "time"] {
@@ -220,8 +218,15 @@ fn snapshot_time(doc: &Value, joined: &[Fields], report: &mut LoadReport) -> Res
 /// One joined symbol as a quote (forward S·e^(rT) when the index, r and the time are known).
 fn to_quote(f: &Fields, time_ms: Option<i64>) -> RawQuote {
     let i = &f.inst;
-    let mut q =
-        RawQuote::new(f.record, &i.underlying, &f.symbol, i.expiry_ms, i.strike, i.kind, PremiumCurrency::Quote);
+    let mut q = RawQuote::new(
+        f.record,
+        i.underlying.as_str(),
+        f.symbol.as_str(),
+        i.expiry_ms,
+        i.strike,
+        i.kind,
+        PremiumCurrency::Quote,
+    );
     q.bid = f.bid;
     q.ask = f.ask;
     q.mark = f.mark;
@@ -233,7 +238,7 @@ fn to_quote(f: &Fields, time_ms: Option<i64>) -> RawQuote {
     if let (Some(s), Some(r), Some(t)) = (f.index, f.rate, time_ms) {
         let t_years = ((i.expiry_ms - t) as f64 / (MS_PER_DAY as f64 * 365.0)).max(0.0);
         q.forward = positive(Some(s * (r * t_years).exp()));
-        q.forward_name = Some(format!("{}USDT index·e^(rT), r = {r}", i.underlying));
+        q.forward_name = Some(format!("{}USDT index·e^(rT), r = {r}", i.underlying).into());
     }
     q
 }

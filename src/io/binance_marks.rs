@@ -95,7 +95,8 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<(RawQuote, i64), InputError> 
     } else {
         symbol.to_owned()
     };
-    let mut q = RawQuote::new(row.line, &underlying, &name, expiry, strike, kind, PremiumCurrency::Quote);
+    let mut q =
+        RawQuote::new(row.line, underlying.as_str(), name.as_str(), expiry, strike, kind, PremiumCurrency::Quote);
     q.mark = positive(row.opt_f64(c.mark)?);
     q.index_price = positive(row.opt_f64_in(c.spot)?);
     Ok((q, date))

@@ -18,7 +18,6 @@ use super::json::{self, Record};
 use super::load::{RawChain, SourceFormat};
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-
 /// Loads a Bybit option tickers response (see the module doc).
 pub fn load<R: Read>(input: R) -> Result<RawChain, InputError> {
     let doc = json::parse(input)?;
@@ -86,12 +85,18 @@ fn response_time(doc: &Value) -> Result<Option<i64>, InputError> {
     }
 }
 
-
 /// One ticker as a quote: linear premiums, `"0"` prices and IVs mapped to "no quote".
 fn to_quote(r: &Record<'_>, symbol: &str, inst: &Instrument) -> Result<RawQuote, InputError> {
     let line = r.index as u64 + 1;
-    let mut q =
-        RawQuote::new(line, &inst.underlying, symbol, inst.expiry_ms, inst.strike, inst.kind, PremiumCurrency::Quote);
+    let mut q = RawQuote::new(
+        line,
+        inst.underlying.as_str(),
+        symbol,
+        inst.expiry_ms,
+        inst.strike,
+        inst.kind,
+        PremiumCurrency::Quote,
+    );
     q.bid = positive(r.opt_f64("bid1Price")?);
     q.ask = positive(r.opt_f64("ask1Price")?);
     q.mark = positive(r.opt_f64("markPrice")?);

@@ -56,7 +56,7 @@ pub fn write_chain_csv<W: Write>(snapshot: &Snapshot, out: W) -> csv::Result<()>
             let mut rec: Vec<String> = vec![
                 time.clone(),
                 snapshot.underlying.clone(),
-                q.instrument.clone(),
+                q.instrument.to_string(),
                 expiry.clone(),
                 fmt_f64(slice.t_years),
                 fmt_f64(slice.forward),

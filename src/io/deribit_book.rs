@@ -35,12 +35,13 @@ fn to_quote(s: &Summary<'_>, line: u64) -> Result<(RawQuote, Option<i64>), Strin
         parse_instrument(s.instrument).ok_or_else(|| format!("'{}' is not an option instrument name", s.instrument))?;
     let linear = inst.underlying.contains("_USD") || s.quote_currency.starts_with("USD");
     let premium = if linear { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
-    let mut q = RawQuote::new(line, &inst.underlying, s.instrument, inst.expiry_ms, inst.strike, inst.kind, premium);
+    let mut q =
+        RawQuote::new(line, inst.underlying.as_str(), s.instrument, inst.expiry_ms, inst.strike, inst.kind, premium);
     q.bid = positive(s.bid);
     q.ask = positive(s.ask);
     q.mark = positive(s.mark);
     q.forward = positive(s.forward);
-    q.forward_name = (!s.forward_name.is_empty() && s.forward_name != "index_price").then(|| s.forward_name.to_owned());
+    q.forward_name = (!s.forward_name.is_empty() && s.forward_name != "index_price").then(|| s.forward_name.into());
     q.index_price = positive(s.index);
     q.open_interest = s.open_interest;
     Ok((q, s.created_ms.map(|t| t as i64)))

@@ -11,7 +11,7 @@ use super::csv_input::InputError;
 use super::load::{RawChain, SourceFormat};
 use super::table::{CsvTable, Filtered, Next, Row};
 use crate::market::time::parse_iso;
-use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
+use crate::market::{parse_instrument, positive, NameCache, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
 
 /// Column positions.
@@ -61,6 +61,7 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
     let cols = Columns::locate(&table)?;
     let mut chain = RawChain::new(SourceFormat::DeribitCollectorCsv);
     let mut times = TimeCache::default();
+    let mut names = NameCache::default();
     let mut skipped = 0usize;
     loop {
         let next = match only {
@@ -90,7 +91,7 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
             Filtered::Next(Next::Row(line)) => line,
         };
         let row = table.row(line);
-        match parse_row(&row, &cols, &mut times) {
+        match parse_row(&row, &cols, &mut times, &mut names) {
             Ok((quote, time)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
                 chain.push(quote);
@@ -99,7 +100,9 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
         }
     }
     if skipped > 0 {
-        chain.report.note(format!("{skipped} rows of other underlyings skipped (only {} was asked for)", only.unwrap_or("")));
+        chain
+            .report
+            .note(format!("{skipped} rows of other underlyings skipped (only {} was asked for)", only.unwrap_or("")));
     }
     Ok(chain)
 }
@@ -129,7 +132,12 @@ impl TimeCache {
     }
 }
 
-fn parse_row(row: &Row<'_>, c: &Columns, times: &mut TimeCache) -> Result<(RawQuote, i64), InputError> {
+fn parse_row(
+    row: &Row<'_>,
+    c: &Columns,
+    times: &mut TimeCache,
+    names: &mut NameCache,
+) -> Result<(RawQuote, i64), InputError> {
     let time = times.parse(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);
@@ -142,12 +150,12 @@ fn parse_row(row: &Row<'_>, c: &Columns, times: &mut TimeCache) -> Result<(RawQu
         .ok_or_else(|| row.error(c.expiry, "not an ISO 8601 time"))?;
     let underlying = underlying_of(instrument, row, c);
     let premium = if underlying.contains("_USD") { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
-    let mut q = RawQuote::new(row.line, underlying, instrument, expiry, strike, kind, premium);
+    let mut q = RawQuote::new(row.line, names.get(underlying), instrument, expiry, strike, kind, premium);
     q.bid = positive(row.opt_f64(c.bid)?);
     q.ask = positive(row.opt_f64(c.ask)?);
     q.mark = positive(row.opt_f64(c.mark)?);
     q.forward = positive(row.opt_f64(c.forward)?);
-    q.forward_name = c.forward_name.map(|i| row.text(i).to_owned()).filter(|s| !s.is_empty());
+    q.forward_name = c.forward_name.map(|i| row.text(i)).filter(|s| !s.is_empty()).map(|s| names.get(s));
     q.exchange_iv.mark = positive(row.opt_f64_in(c.mark_iv)?);
     q.exchange_delta = row.opt_f64_in(c.delta)?;
     q.open_interest = row.opt_f64_in(c.open_interest)?;

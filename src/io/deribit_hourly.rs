@@ -64,7 +64,7 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<RawQuote, InputError> {
         OptionKind::parse(kind_text).ok_or_else(|| row.error(c.kind, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
     let underlying = parse_instrument(instrument).map_or_else(|| "BTC".to_owned(), |i| i.underlying);
-    let mut q = RawQuote::new(row.line, &underlying, instrument, expiry, strike, kind, PremiumCurrency::Coin);
+    let mut q = RawQuote::new(row.line, underlying.as_str(), instrument, expiry, strike, kind, PremiumCurrency::Coin);
     q.time_ms = Some(time);
     q.exchange_iv.bid = percent(row.opt_f64(c.bid_iv)?);
     q.exchange_iv.ask = percent(row.opt_f64(c.ask_iv)?);

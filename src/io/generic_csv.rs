@@ -109,7 +109,7 @@ fn parse_row(row: &Row<'_>, c: &Columns) -> Result<RawQuote, InputError> {
     let instrument = c.instrument.map(|i| row.text(i).to_owned()).filter(|s| !s.is_empty()).unwrap_or_else(|| {
         format!("{underlying}-{}-{strike}-{}", format_date(expiry), if kind == OptionKind::Call { "C" } else { "P" })
     });
-    let mut q = RawQuote::new(row.line, underlying, &instrument, expiry, strike, kind, premium);
+    let mut q = RawQuote::new(row.line, underlying, instrument.as_str(), expiry, strike, kind, premium);
     q.time_ms = Some(time);
     q.bid = positive(row.opt_f64_in(c.bid)?);
     q.ask = positive(row.opt_f64_in(c.ask)?);

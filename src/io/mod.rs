@@ -26,5 +26,7 @@ pub mod tardis;
 pub use atomic::write_atomically;
 pub use csv_input::{ColumnMap, InputError};
 pub use detect::detect;
-pub use load::{load_bytes, load_path, load_reader, open_detected, open_snapshot, LoadError, LoadOptions, RawChain, SourceFormat};
+pub use load::{
+    load_bytes, load_path, load_reader, open_detected, open_snapshot, LoadError, LoadOptions, RawChain, SourceFormat,
+};
 pub use report::LoadReport;

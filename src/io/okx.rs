@@ -28,7 +28,6 @@ use super::load::{RawChain, SourceFormat};
 use super::report::LoadReport;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
-
 /// Which endpoint an array of records came from (as far as the file says).
 #[derive(Clone, Copy, PartialEq)]
 enum Source {
@@ -196,7 +195,6 @@ fn read_record(r: &Record<'_>, source: Source, report: &mut LoadReport) -> Optio
     }
 }
 
-
 /// Coin-margined unless the instId's second part names a stablecoin (`BTC-USDT-…`, `BTC-USDC-…`).
 fn premium_currency(inst_id: &str) -> PremiumCurrency {
     match inst_id.split('-').nth(1) {
@@ -209,7 +207,8 @@ fn premium_currency(inst_id: &str) -> PremiumCurrency {
 fn to_quote(f: &Fields) -> RawQuote {
     let i = &f.inst;
     let currency = premium_currency(&f.inst_id);
-    let mut q = RawQuote::new(f.record, &i.underlying, &f.inst_id, i.expiry_ms, i.strike, i.kind, currency);
+    let mut q =
+        RawQuote::new(f.record, i.underlying.as_str(), f.inst_id.as_str(), i.expiry_ms, i.strike, i.kind, currency);
     q.bid = f.bid;
     q.ask = f.ask;
     q.mark = f.mark;

@@ -112,9 +112,10 @@ impl<R: Read> CsvTable<R> {
     /// The next line that is not blank, `None` at the end.
     fn next_nonblank_line(&mut self) -> Result<Option<LineRef>, InputError> {
         loop {
-            let line = self.lines.next_line().map_err(|e| {
-                InputError::at_line(self.line_offset + self.lines.line + 1, format!("read error: {e}"))
-            })?;
+            let line = self
+                .lines
+                .next_line()
+                .map_err(|e| InputError::at_line(self.line_offset + self.lines.line + 1, format!("read error: {e}")))?;
             match line {
                 None => {
                     self.current = None;

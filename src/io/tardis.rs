@@ -286,11 +286,11 @@ impl Parsed {
 }
 
 /// Replaces an optional name only when it changed (no allocation for the usual unchanged name).
-fn set_name(name: &mut Option<String>, bytes: &[u8]) {
+fn set_name(name: &mut Option<std::sync::Arc<str>>, bytes: &[u8]) {
     if name.as_deref().map(str::as_bytes) == Some(bytes) || (name.is_none() && bytes.is_empty()) {
         return;
     }
-    *name = if bytes.is_empty() { None } else { Some(String::from_utf8_lossy(bytes).into_owned()) };
+    *name = if bytes.is_empty() { None } else { Some(String::from_utf8_lossy(bytes).as_ref().into()) };
 }
 
 /// Currency of the premiums of an exchange (Tardis exchange ids); `None` for an exchange not known here.
@@ -376,7 +376,7 @@ impl Symbols {
             note_exchange(&mut self.unknown_exchanges, exchange);
         }
         let currency = currency.unwrap_or(PremiumCurrency::Coin);
-        let quote = RawQuote::new(number, &underlying, symbol, 0, f64::NAN, OptionKind::Call, currency);
+        let quote = RawQuote::new(number, underlying.as_str(), symbol, 0, f64::NAN, OptionKind::Call, currency);
         self.index.insert(symbol.as_bytes().into(), self.slots.len());
         self.slots.push(Slot { time_us: i64::MIN, quote });
         Ok(self.slots.len() - 1)

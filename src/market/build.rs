@@ -68,7 +68,7 @@ pub enum BuildError {
 /// Underlyings in the order they first appear.
 pub fn underlyings(rows: &[RawQuote]) -> Vec<String> {
     let mut seen = HashSet::new();
-    rows.iter().filter(|r| seen.insert(r.underlying.as_str())).map(|r| r.underlying.clone()).collect()
+    rows.iter().filter(|r| seen.insert(&*r.underlying)).map(|r| r.underlying.to_string()).collect()
 }
 
 /// Distinct row times, sorted (empty for single-snapshot files).
@@ -105,7 +105,7 @@ pub fn build_snapshot(
         return Err(BuildError::Empty);
     }
     let underlying = choose_underlying(rows, options.underlying.as_deref())?;
-    let of_underlying: Vec<&RawQuote> = rows.iter().filter(|r| r.underlying == underlying).collect();
+    let of_underlying: Vec<&RawQuote> = rows.iter().filter(|r| *r.underlying == *underlying).collect();
     let (time_ms, selected) = select_time(&of_underlying, file_time_ms, row_times, options.at_ms)?;
     let index_price = median(selected.iter().filter_map(|r| r.index_price));
     let premium_currency = selected.first().map_or(PremiumCurrency::Quote, |r| r.premium_currency);
@@ -178,10 +178,12 @@ fn build_slices_in_parallel(
 
 fn choose_underlying(rows: &[RawQuote], wanted: Option<&str>) -> Result<String, BuildError> {
     match wanted {
-        None => rows.first().map(|r| r.underlying.clone()).ok_or(BuildError::Empty),
+        None => rows.first().map(|r| r.underlying.to_string()).ok_or(BuildError::Empty),
         Some(w) => match rows.iter().find(|r| r.underlying.eq_ignore_ascii_case(w)) {
-            Some(r) => Ok(r.underlying.clone()),
-            None => Err(BuildError::UnknownUnderlying { wanted: w.to_owned(), available: underlyings(rows).join(", ") }),
+            Some(r) => Ok(r.underlying.to_string()),
+            None => {
+                Err(BuildError::UnknownUnderlying { wanted: w.to_owned(), available: underlyings(rows).join(", ") })
+            }
         },
     }
 }
@@ -209,7 +211,7 @@ fn select_time<'a>(
     }
     let mut latest: BTreeMap<&str, &RawQuote> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.time_ms.is_some_and(|t| t <= at)) {
-        match latest.get(row.instrument.as_str()) {
+        match latest.get(&*row.instrument) {
             Some(prev) if prev.time_ms > row.time_ms => {}
             _ => {
                 latest.insert(&row.instrument, row);
@@ -317,7 +319,7 @@ impl SliceContext<'_> {
         let guess = exchange.or(self.index_price).or_else(|| median(rows.iter().map(|r| r.strike))).unwrap_or(f64::NAN);
         let parity = parity_forward(mid_pairs, guess, self.currency).filter(|p| p.r_squared > 0.99);
         let parity_value = parity.map(|p| p.forward);
-        let name = rows.iter().find_map(|r| r.forward_name.clone());
+        let name = rows.iter().find_map(|r| r.forward_name.as_deref().map(str::to_owned));
         let marks = exchange.and_then(|_| mark_parity_forward(&parity_pairs(rows, |r| r.mark), guess, self.currency));
         if let Some((f, n_strikes)) = marks {
             return SliceForward {

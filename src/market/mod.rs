@@ -15,5 +15,5 @@ pub use chain::{ExpirySlice, ForwardSource, Snapshot};
 pub use forward::{forward_from_delta, mark_parity_forward, parity_forward, ParityForward, ParityPair};
 pub use instrument::{parse_instrument, Instrument};
 pub use quote::{ExchangeIvs, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
-pub use raw::{positive, RawQuote};
+pub use raw::{positive, NameCache, RawQuote};
 pub use time::DayCount;

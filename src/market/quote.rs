@@ -106,8 +106,8 @@ pub struct ExchangeIvs {
 /// One option of a snapshot after normalisation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quote {
-    /// Exchange instrument name (`BTC-27MAR26-80000-C`).
-    pub instrument: String,
+    /// Exchange instrument name (`BTC-27MAR26-80000-C`), shared with the raw row.
+    pub instrument: std::sync::Arc<str>,
     /// Strike, quote currency.
     pub strike: f64,
     /// Call or put.

@@ -1,5 +1,7 @@
 //! What a loader reads from a file, before normalisation: one `RawQuote` per option row.
 
+use std::sync::Arc;
+
 use crate::pricing::OptionKind;
 
 use super::quote::{ExchangeIvs, PremiumCurrency};
@@ -12,9 +14,9 @@ pub struct RawQuote {
     /// Time of the row, UTC ms, when the file has one per row (multi-snapshot and streamed files).
     pub time_ms: Option<i64>,
     /// Underlying coin or index (`BTC`, `ETH`, `SPX`).
-    pub underlying: String,
+    pub underlying: Arc<str>,
     /// Exchange instrument name.
-    pub instrument: String,
+    pub instrument: Arc<str>,
     /// Expiry instant, UTC ms.
     pub expiry_ms: i64,
     /// Strike, quote currency.
@@ -42,7 +44,7 @@ pub struct RawQuote {
     /// The row's forward (Deribit `underlying_price`, Bybit `underlyingPrice`), if given.
     pub forward: Option<f64>,
     /// Name of the future or synthetic behind `forward`.
-    pub forward_name: Option<String>,
+    pub forward_name: Option<Arc<str>>,
     /// Underlying index (spot) at the row's time, if given.
     pub index_price: Option<f64>,
 }
@@ -51,8 +53,8 @@ impl RawQuote {
     /// A row with the required fields and every optional one empty.
     pub fn new(
         line: u64,
-        underlying: &str,
-        instrument: &str,
+        underlying: impl Into<Arc<str>>,
+        instrument: impl Into<Arc<str>>,
         expiry_ms: i64,
         strike: f64,
         kind: OptionKind,
@@ -61,8 +63,8 @@ impl RawQuote {
         RawQuote {
             line,
             time_ms: None,
-            underlying: underlying.to_owned(),
-            instrument: instrument.to_owned(),
+            underlying: underlying.into(),
+            instrument: instrument.into(),
             expiry_ms,
             strike,
             kind,
@@ -79,6 +81,26 @@ impl RawQuote {
             forward_name: None,
             index_price: None,
         }
+    }
+}
+
+/// Shares the text of names that repeat on every row (underlyings, futures): one allocation per distinct name.
+#[derive(Debug, Default)]
+pub struct NameCache {
+    names: Vec<Arc<str>>,
+}
+
+impl NameCache {
+    /// The shared copy of `name` (names are few: a linear scan beats hashing).
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.names.iter().find(|n| &***n == name) {
+            return Arc::clone(n);
+        }
+        let n: Arc<str> = Arc::from(name);
+        if self.names.len() < 256 {
+            self.names.push(Arc::clone(&n));
+        }
+        n
     }
 }
 

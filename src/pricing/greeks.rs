@@ -111,7 +111,13 @@ pub fn black_delta(spec: &OptionSpec, vol: f64) -> f64 {
     let sign = spec.kind.sign();
     if !(stddev > 0.0) || !stddev.is_finite() {
         let moneyness = sign * (spec.forward - spec.strike);
-        let itm = if moneyness > 0.0 { 1.0 } else if moneyness == 0.0 { 0.5 } else { 0.0 };
+        let itm = if moneyness > 0.0 {
+            1.0
+        } else if moneyness == 0.0 {
+            0.5
+        } else {
+            0.0
+        };
         return sign * spec.discount * itm;
     }
     let d1 = (spec.forward / spec.strike).ln() / stddev + 0.5 * stddev;

@@ -129,7 +129,8 @@ impl VolscopeApp {
             let Some(chain) = &self.chain else { return };
             ui.label(status_line(chain)).on_hover_text(chain.report().describe());
             let n = chain.snapshot.warnings.len() + chain.report().rejected_count();
-            if n > 0 && ui.button(RichText::new(format!("⚠ {n} warnings")).color(theme::WARNING)).clicked() {
+            let label = if n == 1 { "1 warning".to_owned() } else { format!("{n} warnings") };
+            if n > 0 && ui.button(RichText::new(label).color(theme::WARNING)).clicked() {
                 self.show_warnings = !self.show_warnings;
             }
         });

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod io;
 pub mod market;
+pub mod models;
 pub mod pricing;
 pub mod sample;
 

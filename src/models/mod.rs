@@ -1,0 +1,66 @@
+//! Smile models: one model per file behind the small [`SmileModel`] trait (total variance w(k) at
+//! log-moneyness k = ln(K/F), parameter names, a domain check, default bounds, an analytic gradient where one
+//! exists). A model value is built for one expiry slice (it knows T and F where it needs them).
+
+/// One expiry slice's inputs a model may need.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SliceInputs {
+    /// Time to expiry in years (> 0).
+    pub t_years: f64,
+    /// Forward, quote currency (> 0).
+    pub forward: f64,
+}
+
+/// A smile model of total implied variance w(k) = σ(k)²·T for one expiry slice.
+///
+/// Parameters are passed as a slice in the order of [`SmileModel::param_names`], so that calibration,
+/// bounds, fixing and the GUI treat every model alike.
+pub trait SmileModel: Send + Sync {
+    /// Short identifier (`svi`, `svi-jw`, `sabr`).
+    fn name(&self) -> &'static str;
+
+    /// Parameter names, in order.
+    fn param_names(&self) -> &'static [&'static str];
+
+    /// Total implied variance at log-moneyness `k`; NaN where the parameters give none.
+    fn total_variance(&self, params: &[f64], k: f64) -> f64;
+
+    /// ∂w/∂p_i at `k`, written into `grad` (one entry per parameter). The default is a central difference;
+    /// models override it with the analytic gradient where one exists.
+    fn total_variance_gradient(&self, params: &[f64], k: f64, grad: &mut [f64]) {
+        let mut p = params.to_vec();
+        for (i, g) in grad.iter_mut().enumerate() {
+            let h = 1e-6 * params[i].abs().max(1e-4);
+            p[i] = params[i] + h;
+            let up = self.total_variance(&p, k);
+            p[i] = params[i] - h;
+            let down = self.total_variance(&p, k);
+            p[i] = params[i];
+            *g = (up - down) / (2.0 * h);
+        }
+    }
+
+    /// (w, ∂w/∂k, ∂²w/∂k²) at `k`, for the butterfly check g(k). Default: central differences in k.
+    fn total_variance_k_derivatives(&self, params: &[f64], k: f64) -> (f64, f64, f64) {
+        let h = 1e-4;
+        let (w_minus, w, w_plus) =
+            (self.total_variance(params, k - h), self.total_variance(params, k), self.total_variance(params, k + h));
+        (w, (w_plus - w_minus) / (2.0 * h), (w_plus - 2.0 * w + w_minus) / (h * h))
+    }
+
+    /// `Err(reason)` when `params` lie outside the model's domain.
+    fn check_domain(&self, params: &[f64]) -> Result<(), String>;
+
+    /// Default (lower, upper) bounds per parameter for this slice.
+    fn default_bounds(&self) -> Vec<(f64, f64)>;
+
+    /// Implied vol σ(k) = √(w(k)/T); NaN where w is not positive.
+    fn implied_vol(&self, params: &[f64], k: f64, t_years: f64) -> f64 {
+        let w = self.total_variance(params, k);
+        if w > 0.0 {
+            (w / t_years).sqrt()
+        } else {
+            f64::NAN
+        }
+    }
+}

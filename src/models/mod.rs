@@ -64,3 +64,7 @@ pub trait SmileModel: Send + Sync {
         }
     }
 }
+
+pub mod svi;
+
+pub use svi::{Svi, SviParams, SVI_PARAMS};

@@ -1,0 +1,135 @@
+//! What a slice fit reports: parameters, status, fit statistics, residuals per quote, arbitrage checks.
+
+use serde::{Deserialize, Serialize};
+
+/// How a slice fit ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FitStatus {
+    /// Converged (a tolerance was met).
+    Converged,
+    /// Stopped at the iteration limit; the parameters are the best found.
+    MaxIterations,
+    /// Converged with at least one free parameter on a bound.
+    AtBound {
+        /// Names of the parameters on a bound.
+        params: Vec<String>,
+    },
+    /// No usable fit; the reason, and no parameters are trusted.
+    Failed {
+        /// Why (too few quotes, bad bounds, degenerate result, solver failure, …).
+        reason: String,
+    },
+}
+
+impl FitStatus {
+    /// `converged`, `max_iterations`, `at_bound`, `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            FitStatus::Converged => "converged",
+            FitStatus::MaxIterations => "max_iterations",
+            FitStatus::AtBound { .. } => "at_bound",
+            FitStatus::Failed { .. } => "failed",
+        }
+    }
+
+    /// `true` unless the fit failed.
+    pub fn is_usable(&self) -> bool {
+        !matches!(self, FitStatus::Failed { .. })
+    }
+}
+
+/// Why a quote did or did not take part in a fit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteUse {
+    /// In the fit.
+    Used,
+    /// Left out; the reason (`status no_bid`, `in the money`, `outside k range`, `excluded by user`, …).
+    Excluded(String),
+}
+
+/// One quote's residual after a fit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteResidual {
+    /// Instrument name.
+    pub instrument: String,
+    /// Strike.
+    pub strike: f64,
+    /// Log-moneyness k = ln(K/F).
+    pub k: f64,
+    /// `call` or `put`.
+    pub kind: String,
+    /// Market bid / ask / mid implied vols (decimals), when they exist.
+    pub bid_iv: Option<f64>,
+    /// Ask IV.
+    pub ask_iv: Option<f64>,
+    /// Mid IV.
+    pub mid_iv: Option<f64>,
+    /// Model IV at k.
+    pub model_iv: Option<f64>,
+    /// (model − mid) in vol points.
+    pub residual_vol_pts: Option<f64>,
+    /// (model − mid) / (ask − bid) in vol terms: spread units.
+    pub residual_spread_units: Option<f64>,
+    /// Whether the model IV lies within [bid IV, ask IV] (two-sided quotes only).
+    pub inside_spread: Option<bool>,
+    /// Used in the fit, or why not.
+    pub used: QuoteUse,
+}
+
+/// Butterfly-arbitrage summary of a fitted smile (Durrleman's g(k) on a dense grid).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ButterflySummary {
+    /// `true` when g(k) ≥ 0 on the whole grid.
+    pub ok: bool,
+    /// Minimum of g on the grid.
+    pub min_g: f64,
+    /// Where the minimum is.
+    pub k_at_min_g: f64,
+    /// k ranges where g < 0.
+    pub negative_ranges: Vec<(f64, f64)>,
+}
+
+/// The report of one slice fit (the per-slice object of fit.json).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SliceFitReport {
+    /// Expiry, ISO 8601 UTC.
+    pub expiry: String,
+    /// Expiry instant, UTC ms.
+    pub expiry_ms: i64,
+    /// Time to expiry, years.
+    pub t_years: f64,
+    /// Forward.
+    pub forward: f64,
+    /// Model name (`svi`, `svi-jw`, `sabr`).
+    pub model: String,
+    /// How the fit ended.
+    pub status: FitStatus,
+    /// Parameter names, in order.
+    pub param_names: Vec<String>,
+    /// Fitted parameters, in order (the last good ones for a failed fit with a warm start; empty otherwise).
+    pub params: Vec<f64>,
+    /// RMSE in vol points of model vs mid IV over the used quotes.
+    pub rmse_vol_pts: f64,
+    /// Max |model − mid| in vol points over the used quotes.
+    pub max_abs_err_vol_pts: f64,
+    /// Share of two-sided OTM quotes (used or not) whose model IV lies inside [bid IV, ask IV].
+    pub inside_spread_share: f64,
+    /// Mean (model − mid)/(ask − bid) over the used quotes.
+    pub mean_err_spread_units: f64,
+    /// Quotes used in the fit.
+    pub n_quotes: usize,
+    /// Solver iterations.
+    pub iterations: usize,
+    /// Model evaluations (residual vectors).
+    pub function_evals: usize,
+    /// Wall time of the fit, µs.
+    pub fit_time_us: f64,
+    /// Butterfly check on the fitted smile.
+    pub butterfly: ButterflySummary,
+    /// Per-quote residuals (all quotes of the slice).
+    pub residuals: Vec<QuoteResidual>,
+    /// Notes (start used, warnings such as a degenerate ATM level), for the user.
+    pub notes: Vec<String>,
+}

@@ -11,6 +11,7 @@ mod csv_input;
 pub mod deribit_book;
 pub mod deribit_csv;
 pub mod deribit_hourly;
+pub mod fit_export;
 mod detect;
 pub mod generic_csv;
 mod gz;

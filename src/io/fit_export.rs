@@ -1,0 +1,363 @@
+//! Exports of a snapshot fit (`volscope fit`, the GUI's Export menu): fit.json, the fitted surface grid
+//! (grid.csv) and the per-quote residuals (res.csv). Written by the caller through `write_atomically`.
+
+use std::io::Write;
+
+use serde_json::{json, Map, Value};
+
+use super::iv_csv::fmt_f64;
+use crate::calibrate::{QuoteUse, SliceFitReport};
+use crate::models::SmileModel;
+use crate::pricing::{black_delta, OptionKind, OptionSpec};
+
+/// Version of the fit.json layout; bumped on any incompatible change.
+pub const FIT_JSON_SCHEMA_VERSION: u32 = 1;
+
+/// What a fit.json says about where the fit came from.
+#[derive(Clone, Debug, Default)]
+pub struct FitSource {
+    /// Quote file.
+    pub file: String,
+    /// Its format.
+    pub format: String,
+    /// Underlying.
+    pub underlying: String,
+    /// Snapshot time, ISO 8601 UTC.
+    pub snapshot_time: String,
+    /// Model name.
+    pub model: String,
+    /// The fit configuration, as JSON.
+    pub config: Value,
+}
+
+/// One calendar-arbitrage violation for fit.json: total variance decreasing in T at fixed k.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CalendarRow {
+    /// Log-moneyness.
+    pub k: f64,
+    /// Shorter expiry's T.
+    pub t_short: f64,
+    /// Longer expiry's T.
+    pub t_long: f64,
+    /// Total variances at k.
+    pub w_short: f64,
+    /// Total variance of the longer expiry.
+    pub w_long: f64,
+}
+
+/// The fit.json document: schema version, source, one object per slice, the calendar check.
+pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[CalendarRow]) -> Value {
+    let slices: Vec<Value> = reports.iter().map(slice_json).collect();
+    let violations: Vec<Value> = calendar
+        .iter()
+        .map(|c| json!({"k": c.k, "t_short": c.t_short, "t_long": c.t_long, "w_short": c.w_short, "w_long": c.w_long}))
+        .collect();
+    json!({
+        "schema_version": FIT_JSON_SCHEMA_VERSION,
+        "generator": format!("volscope {}", env!("CARGO_PKG_VERSION")),
+        "source": {
+            "file": source.file,
+            "format": source.format,
+            "underlying": source.underlying,
+            "snapshot_time": source.snapshot_time,
+        },
+        "model": source.model,
+        "config": source.config,
+        "slices": slices,
+        "calendar": {"ok": calendar.is_empty(), "violations": violations},
+    })
+}
+
+/// One slice's object in fit.json.
+fn slice_json(r: &SliceFitReport) -> Value {
+    let params: Map<String, Value> = r.param_names.iter().cloned().zip(r.params.iter().map(|p| json!(p))).collect();
+    let reason = match &r.status {
+        crate::calibrate::FitStatus::Failed { reason } => Some(reason.clone()),
+        crate::calibrate::FitStatus::AtBound { params } => Some(format!("at a bound: {}", params.join(", "))),
+        _ => None,
+    };
+    json!({
+        "expiry": r.expiry,
+        "t_years": r.t_years,
+        "forward": r.forward,
+        "model": r.model,
+        "status": r.status.label(),
+        "status_reason": reason,
+        "params": params,
+        "rmse_vol_pts": finite(r.rmse_vol_pts),
+        "max_abs_err_vol_pts": finite(r.max_abs_err_vol_pts),
+        "inside_spread_share": finite(r.inside_spread_share),
+        "mean_err_spread_units": finite(r.mean_err_spread_units),
+        "n_quotes": r.n_quotes,
+        "iterations": r.iterations,
+        "function_evals": r.function_evals,
+        "fit_time_us": r.fit_time_us,
+        "butterfly_ok": r.butterfly.ok,
+        "min_g": finite(r.butterfly.min_g),
+        "k_at_min_g": finite(r.butterfly.k_at_min_g),
+        "butterfly_negative_ranges": r.butterfly.negative_ranges,
+        "notes": r.notes,
+    })
+}
+
+/// JSON has no NaN: a non-finite statistic is written as null.
+fn finite(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        Value::Null
+    }
+}
+
+/// Where the fitted surface is sampled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GridSpec {
+    /// Log-moneyness from `min` to `max` (inclusive) in steps of `step`.
+    K {
+        /// First k.
+        min: f64,
+        /// Last k.
+        max: f64,
+        /// Step.
+        step: f64,
+    },
+    /// Call forward deltas (e.g. 0.10, 0.25, 0.50, 0.75, 0.90): the k where the model's call delta equals each.
+    Deltas(Vec<f64>),
+}
+
+impl GridSpec {
+    /// The k points of a K grid (empty for a delta grid).
+    fn k_points(&self) -> Vec<f64> {
+        match *self {
+            GridSpec::K { min, max, step } if step > 0.0 && max >= min => {
+                let n = ((max - min) / step + 1e-9).floor() as usize;
+                (0..=n).map(|i| min + i as f64 * step).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Column names of grid.csv.
+pub const GRID_COLUMNS: [&str; 8] = ["expiry", "t_years", "forward", "k", "strike", "delta", "iv", "total_variance"];
+
+/// Writes the fitted surface (usable fits only) as a tidy CSV with [`GRID_COLUMNS`]; `delta` is the Black
+/// call delta at the model vol.
+pub fn write_grid_csv<W: Write>(
+    fits: &[(&SliceFitReport, &dyn SmileModel)],
+    grid: &GridSpec,
+    out: W,
+) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(GRID_COLUMNS)?;
+    for (report, model) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
+        let ks = match grid {
+            GridSpec::Deltas(deltas) => deltas.iter().filter_map(|d| k_at_call_delta(*model, report, *d)).collect(),
+            _ => grid.k_points(),
+        };
+        for k in ks {
+            let total_variance = model.total_variance(&report.params, k);
+            let iv = model.implied_vol(&report.params, k, report.t_years);
+            let strike = report.forward * k.exp();
+            let spec = OptionSpec::undiscounted(OptionKind::Call, report.forward, strike, report.t_years);
+            let delta = if iv.is_finite() { black_delta(&spec, iv) } else { f64::NAN };
+            w.write_record([
+                report.expiry.clone(),
+                fmt_f64(report.t_years),
+                fmt_f64(report.forward),
+                fmt_f64(k),
+                fmt_f64(strike),
+                fmt_f64(delta),
+                fmt_f64(iv),
+                fmt_f64(total_variance),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The k where the model's call delta N(d1) equals `delta` (bisection on k ∈ [−5, 5]; call delta falls in k
+/// on an arbitrage-free smile). None when it is not bracketed.
+fn k_at_call_delta(model: &dyn SmileModel, report: &SliceFitReport, delta: f64) -> Option<f64> {
+    let call_delta = |k: f64| {
+        let iv = model.implied_vol(&report.params, k, report.t_years);
+        let spec = OptionSpec::undiscounted(OptionKind::Call, report.forward, report.forward * k.exp(), report.t_years);
+        black_delta(&spec, iv) - delta
+    };
+    let (mut lo, mut hi) = (-5.0, 5.0);
+    let (f_lo, f_hi) = (call_delta(lo), call_delta(hi));
+    if !(f_lo > 0.0 && f_hi < 0.0) {
+        return None;
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        let f = call_delta(mid);
+        if !f.is_finite() {
+            return None;
+        }
+        if f > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-12 {
+            break;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// Column names of res.csv.
+pub const RESIDUAL_COLUMNS: [&str; 15] = [
+    "expiry",
+    "t_years",
+    "instrument",
+    "strike",
+    "k",
+    "type",
+    "bid_iv",
+    "ask_iv",
+    "mid_iv",
+    "model_iv",
+    "residual_vol_pts",
+    "residual_spread_units",
+    "inside_spread",
+    "used",
+    "excluded_reason",
+];
+
+/// Writes one row per quote of every slice: market and model vols, residuals, used or excluded and why.
+pub fn write_residuals_csv<W: Write>(reports: &[SliceFitReport], out: W) -> csv::Result<()> {
+    let opt = |x: Option<f64>| x.map(fmt_f64).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(RESIDUAL_COLUMNS)?;
+    for r in reports {
+        for q in &r.residuals {
+            let (used, reason) = match &q.used {
+                QuoteUse::Used => ("true", String::new()),
+                QuoteUse::Excluded(why) => ("false", why.clone()),
+            };
+            w.write_record([
+                r.expiry.clone(),
+                fmt_f64(r.t_years),
+                q.instrument.clone(),
+                fmt_f64(q.strike),
+                fmt_f64(q.k),
+                q.kind.clone(),
+                opt(q.bid_iv),
+                opt(q.ask_iv),
+                opt(q.mid_iv),
+                opt(q.model_iv),
+                opt(q.residual_vol_pts),
+                opt(q.residual_spread_units),
+                q.inside_spread.map(|b| b.to_string()).unwrap_or_default(),
+                used.to_owned(),
+                reason,
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::{ButterflySummary, FitStatus, QuoteResidual};
+    use crate::models::Svi;
+
+    fn report() -> SliceFitReport {
+        SliceFitReport {
+            expiry: "2026-03-27T08:00:00Z".into(),
+            expiry_ms: 0,
+            t_years: 0.1,
+            forward: 70_000.0,
+            model: "svi".into(),
+            status: FitStatus::Converged,
+            param_names: vec!["a".into(), "b".into(), "rho".into(), "m".into(), "sigma".into()],
+            params: vec![0.02, 0.1, -0.3, 0.0, 0.1],
+            rmse_vol_pts: 0.4,
+            max_abs_err_vol_pts: 1.1,
+            inside_spread_share: 0.97,
+            mean_err_spread_units: f64::NAN,
+            n_quotes: 20,
+            iterations: 7,
+            function_evals: 9,
+            fit_time_us: 42.0,
+            butterfly: ButterflySummary { ok: true, min_g: 0.3, k_at_min_g: 0.5, negative_ranges: vec![] },
+            residuals: vec![QuoteResidual {
+                instrument: "BTC-27MAR26-70000-C".into(),
+                strike: 70_000.0,
+                k: 0.0,
+                kind: "call".into(),
+                bid_iv: Some(0.49),
+                ask_iv: Some(0.51),
+                mid_iv: Some(0.5),
+                model_iv: Some(0.501),
+                residual_vol_pts: Some(0.1),
+                residual_spread_units: Some(0.05),
+                inside_spread: Some(true),
+                used: QuoteUse::Excluded("excluded by user".into()),
+            }],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn fit_json_has_the_documented_fields_and_no_nan() {
+        let r = report();
+        let doc = fit_json(&FitSource::default(), std::slice::from_ref(&r), &[]);
+        assert_eq!(doc["schema_version"], 1);
+        let s = &doc["slices"][0];
+        for key in [
+            "expiry",
+            "t_years",
+            "forward",
+            "status",
+            "params",
+            "rmse_vol_pts",
+            "max_abs_err_vol_pts",
+            "inside_spread_share",
+            "n_quotes",
+            "fit_time_us",
+            "butterfly_ok",
+            "min_g",
+        ] {
+            assert!(!s[key].is_null(), "{key}");
+        }
+        assert_eq!(s["params"]["rho"], -0.3);
+        assert!(s["mean_err_spread_units"].is_null(), "NaN becomes null");
+        assert_eq!(doc["calendar"]["ok"], true);
+    }
+
+    #[test]
+    fn grid_on_k_and_on_deltas_reproduce_the_model() {
+        let r = report();
+        let mut out = Vec::new();
+        let fits: [(&SliceFitReport, &dyn SmileModel); 1] = [(&r, &Svi)];
+        write_grid_csv(&fits, &GridSpec::K { min: -0.5, max: 0.5, step: 0.25 }, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1 + 5);
+        let atm: Vec<&str> = text.lines().nth(3).unwrap().split(',').collect();
+        assert_eq!(atm[3], "0.0");
+        let w: f64 = atm[7].parse().unwrap();
+        assert!((w - (0.02 + 0.1 * 0.1)).abs() < 1e-15, "w(m) = a + b·sigma");
+        let mut out = Vec::new();
+        write_grid_csv(&fits, &GridSpec::Deltas(vec![0.25, 0.5, 0.75]), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let deltas: Vec<f64> = text.lines().skip(1).map(|l| l.split(',').nth(5).unwrap().parse().unwrap()).collect();
+        for (got, want) in deltas.iter().zip([0.25, 0.5, 0.75]) {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn residuals_say_why_a_quote_was_left_out() {
+        let mut out = Vec::new();
+        write_residuals_csv(&[report()], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().next().unwrap(), RESIDUAL_COLUMNS.join(","));
+        assert!(text.lines().nth(1).unwrap().ends_with(",true,false,excluded by user"));
+    }
+}

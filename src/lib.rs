@@ -4,6 +4,7 @@
 //! calibration and IO; it never depends on egui. The desktop app ([`gui`], feature `gui`) and the command
 //! line ([`cli`]) are clients of it.
 
+pub mod arbitrage;
 pub mod calibrate;
 pub mod cli;
 pub mod io;

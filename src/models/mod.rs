@@ -68,3 +68,8 @@ pub trait SmileModel: Send + Sync {
 pub mod svi;
 
 pub use svi::{Svi, SviParams, SVI_PARAMS};
+pub mod sabr;
+pub mod svi_jw;
+
+pub use sabr::{Sabr, SabrParams, SabrVariant, SABR_PARAMS};
+pub use svi_jw::{jw_to_raw, raw_to_jw, JwParams, SviJw, SVI_JW_PARAMS};

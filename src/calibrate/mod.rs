@@ -4,3 +4,11 @@
 pub mod report;
 
 pub use report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
+
+pub mod config;
+pub mod fit;
+pub mod lm;
+pub mod svi_start;
+
+pub use config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+pub use fit::{fit_slice, fit_snapshot};

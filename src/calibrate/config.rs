@@ -1,0 +1,226 @@
+//! Fit configuration: objective, weights, quote selection and filters, bounds and fixed parameters, solver.
+//!
+//! [`FitConfig`] is what a user writes (serde, every field defaulted); [`FitConfig::validate`] checks it
+//! against one model and resolves parameter names into per-index bounds and fixed values.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::SmileModel;
+
+/// What the residuals measure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Model IV − mid IV (decimals).
+    #[default]
+    Vol,
+    /// Model price − mid price, undiscounted and divided by the forward (coin units for inverse options).
+    Price,
+}
+
+/// Weight of each residual.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// All quotes alike.
+    #[default]
+    Equal,
+    /// Black vega at the mid vol (normalised so that the largest is 1).
+    Vega,
+    /// Inverse bid/ask vol spread (normalised so that the median is 1).
+    Spread,
+}
+
+/// Which quotes enter the fit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteSelection {
+    /// Out-of-the-money quotes (puts below the forward, calls at or above) with status `ok`.
+    #[default]
+    OtmOnly,
+    /// Every quote with status `ok` (calls and puts of a strike both enter).
+    TwoSidedAll,
+}
+
+/// Least-squares solver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// Levenberg–Marquardt with box bounds (projection) and the analytic Jacobian.
+    #[default]
+    Lm,
+    /// L-BFGS-B (not available yet: a fit asking for it fails with a clear reason).
+    Lbfgs,
+}
+
+/// A slice fit's configuration. Every field has a default, so `{}` is a valid configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitConfig {
+    /// Residual measure.
+    pub objective: Objective,
+    /// Residual weights.
+    pub weights: Weighting,
+    /// Quote selection.
+    pub selection: QuoteSelection,
+    /// Keep only quotes with k = ln(K/F) in [lo, hi].
+    pub k_range: Option<(f64, f64)>,
+    /// Keep only quotes with |Black delta| in [lo, hi] (quotes without a delta are excluded when set).
+    pub abs_delta_range: Option<(f64, f64)>,
+    /// Instruments the user excluded (exact names).
+    pub excluded_instruments: Vec<String>,
+    /// Exclude quotes whose bid/ask vol spread exceeds this multiple of the median spread of the candidates
+    /// (stale, very wide wing quotes). `None` = no such filter.
+    pub max_spread_multiple: Option<f64>,
+    /// Bounds per parameter name, overriding the model's defaults.
+    pub bounds: BTreeMap<String, (f64, f64)>,
+    /// Fixed parameters (name → value), removed from the problem.
+    pub fixed: BTreeMap<String, f64>,
+    /// Solver.
+    pub solver: Solver,
+    /// Penalise butterfly arbitrage (Durrleman's g(k) < 0) on a grid during the fit.
+    pub no_arbitrage: bool,
+    /// Solver iteration limit.
+    pub max_iterations: usize,
+    /// Degenerate-fit check: the fitted ATM vol must lie within this factor of the market's ATM mid vol.
+    pub atm_vol_factor: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            objective: Objective::Vol,
+            weights: Weighting::Spread,
+            selection: QuoteSelection::OtmOnly,
+            k_range: None,
+            abs_delta_range: None,
+            excluded_instruments: Vec::new(),
+            max_spread_multiple: None,
+            bounds: BTreeMap::new(),
+            fixed: BTreeMap::new(),
+            solver: Solver::Lm,
+            no_arbitrage: false,
+            max_iterations: 500,
+            atm_vol_factor: 1.5,
+        }
+    }
+}
+
+/// A configuration checked against one model: per-index bounds and fixed values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedConfig {
+    /// The configuration it came from.
+    pub config: FitConfig,
+    /// (lower, upper) per parameter, in the model's order (a fixed parameter's bounds are kept as checked).
+    pub bounds: Vec<(f64, f64)>,
+    /// Fixed value per parameter, `None` for free ones.
+    pub fixed: Vec<Option<f64>>,
+}
+
+impl ResolvedConfig {
+    /// Indices of the free parameters.
+    pub fn free_indices(&self) -> Vec<usize> {
+        (0..self.fixed.len()).filter(|&i| self.fixed[i].is_none()).collect()
+    }
+}
+
+fn check_range(what: &str, range: Option<(f64, f64)>) -> Result<(), String> {
+    match range {
+        Some((lo, hi)) if lo.is_nan() || hi.is_nan() => Err(format!("{what}: a bound is NaN")),
+        Some((lo, hi)) if lo > hi => Err(format!("{what}: lower {lo} > upper {hi}")),
+        _ => Ok(()),
+    }
+}
+
+impl FitConfig {
+    /// Checks the configuration against `model` and resolves names into indices.
+    ///
+    /// Errors name the problem: an unknown parameter name (with the model's names), lower > upper, a NaN
+    /// bound, a fixed value outside its bounds or not finite, a bad k or delta range, a zero iteration limit.
+    pub fn validate(&self, model: &dyn SmileModel) -> Result<ResolvedConfig, String> {
+        let names = model.param_names();
+        let known = || names.join(", ");
+        let index = |name: &str| {
+            names.iter().position(|n| *n == name).ok_or_else(|| {
+                format!("unknown parameter `{name}` for model {} (parameters: {})", model.name(), known())
+            })
+        };
+        let mut bounds = model.default_bounds();
+        if bounds.len() != names.len() {
+            return Err(format!("model {} gives {} bounds for {} parameters", model.name(), bounds.len(), names.len()));
+        }
+        for (name, &(lo, hi)) in &self.bounds {
+            let i = index(name)?;
+            if lo.is_nan() || hi.is_nan() {
+                return Err(format!("bounds of `{name}`: a bound is NaN"));
+            }
+            if lo > hi {
+                return Err(format!("bounds of `{name}`: lower {lo} > upper {hi}"));
+            }
+            bounds[i] = (lo, hi);
+        }
+        let mut fixed = vec![None; names.len()];
+        for (name, &value) in &self.fixed {
+            let i = index(name)?;
+            if !value.is_finite() {
+                return Err(format!("fixed `{name}` = {value} is not finite"));
+            }
+            let (lo, hi) = bounds[i];
+            if value < lo || value > hi {
+                return Err(format!("fixed `{name}` = {value} lies outside its bounds [{lo}, {hi}]"));
+            }
+            fixed[i] = Some(value);
+        }
+        check_range("k range", self.k_range)?;
+        check_range("|delta| range", self.abs_delta_range)?;
+        if self.max_iterations == 0 {
+            return Err("max_iterations must be at least 1".to_owned());
+        }
+        if !(self.atm_vol_factor > 1.0) {
+            return Err(format!("atm_vol_factor = {} must be > 1", self.atm_vol_factor));
+        }
+        if let Some(m) = self.max_spread_multiple {
+            if !(m > 0.0) {
+                return Err(format!("max_spread_multiple = {m} must be > 0"));
+            }
+        }
+        Ok(ResolvedConfig { config: self.clone(), bounds, fixed })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Svi;
+
+    #[test]
+    fn defaults_validate_and_parse_from_empty_json() {
+        let config: FitConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(config, FitConfig::default());
+        let resolved = config.validate(&Svi).unwrap();
+        assert_eq!(resolved.free_indices(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn errors_are_clear() {
+        let mut c = FitConfig::default();
+        c.bounds.insert("beta".into(), (0.0, 1.0));
+        assert!(c.validate(&Svi).unwrap_err().contains("unknown parameter `beta`"));
+        let mut c = FitConfig::default();
+        c.bounds.insert("b".into(), (1.0, 0.5));
+        assert!(c.validate(&Svi).unwrap_err().contains("lower 1 > upper 0.5"));
+        let mut c = FitConfig::default();
+        c.bounds.insert("m".into(), (f64::NAN, 0.5));
+        assert!(c.validate(&Svi).unwrap_err().contains("NaN"));
+        let mut c = FitConfig::default();
+        c.fixed.insert("rho".into(), 1.5);
+        assert!(c.validate(&Svi).unwrap_err().contains("outside its bounds"));
+        let mut c = FitConfig::default();
+        c.fixed.insert("rho".into(), -0.5);
+        let r = c.validate(&Svi).unwrap();
+        assert_eq!(r.free_indices(), vec![0, 1, 3, 4]);
+        assert_eq!(r.fixed[2], Some(-0.5));
+    }
+}

@@ -1,0 +1,703 @@
+//! Fitting one expiry slice (and every slice of a snapshot) with any [`SmileModel`].
+//!
+//! Steps: select quotes (each quote keeps its use or the reason it was left out), weight them, build starts
+//! (warm start; the quasi-explicit grid for raw SVI; the middle of the bounds for other models), run
+//! Levenberg–Marquardt (fixed parameters removed, bounds by projection, analytic Jacobian through the model
+//! gradient), check the result (ATM sanity, degenerate shapes), then report statistics on the used quotes,
+//! the inside-spread share over every two-sided OTM quote, residuals for all quotes and a butterfly check.
+//!
+//! **Butterfly grid**: g(k) on 401 points over k ∈ [min(−1.5·√T, k_lo), max(1.5·√T, k_hi)], where
+//! [k_lo, k_hi] is the range of the slice's quotes: ±1.5 in k at one year, shrinking with √T (the width of
+//! the distribution) for short expiries but never narrower than the quoted strikes.
+
+use std::time::Instant;
+
+use super::config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
+use super::report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
+use super::svi_start::quasi_explicit_starts;
+use crate::market::time::format_utc;
+use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
+use crate::models::SmileModel;
+use crate::pricing::{norm_pdf, OptionKind};
+
+/// Points of the butterfly grid.
+pub const BUTTERFLY_POINTS: usize = 401;
+/// Half-width of the butterfly k range at T = 1 (scaled by √T).
+pub const BUTTERFLY_HALF_WIDTH: f64 = 1.5;
+/// Points of the no-arbitrage penalty grid.
+const PENALTY_POINTS: usize = 61;
+
+/// The butterfly k range of a slice (see the module docs).
+pub fn butterfly_range(t_years: f64, quotes_k: impl Iterator<Item = f64>) -> (f64, f64) {
+    let half = BUTTERFLY_HALF_WIDTH * t_years.max(0.0).sqrt();
+    quotes_k.filter(|k| k.is_finite()).fold((-half, half), |(lo, hi), k| (lo.min(k), hi.max(k)))
+}
+
+/// Durrleman's g(k) of the model at `k`; NaN where w ≤ 0.
+pub fn durrleman_g(model: &dyn SmileModel, params: &[f64], k: f64) -> f64 {
+    let (w, w1, w2) = model.total_variance_k_derivatives(params, k);
+    if !(w > 0.0) {
+        return f64::NAN;
+    }
+    crate::arbitrage::g_function(k, w, w1, w2)
+}
+
+fn empty_butterfly() -> ButterflySummary {
+    ButterflySummary { ok: false, min_g: f64::NAN, k_at_min_g: f64::NAN, negative_ranges: vec![] }
+}
+
+/// Undiscounted Black price divided by the forward, from k = ln(K/F) and the total std dev s = σ√T (Jäckel's
+/// evaluation: no cancellation far out of the money).
+fn normalized_price(kind: OptionKind, k: f64, s: f64) -> f64 {
+    crate::pricing::price_from_stddev_undiscounted(kind, 1.0, k.exp(), s)
+}
+
+/// ∂(normalized price)/∂σ = φ(d1)·√T.
+fn normalized_vega(k: f64, vol: f64, t: f64) -> f64 {
+    let s = vol * t.sqrt();
+    norm_pdf(-k / s + 0.5 * s) * t.sqrt()
+}
+
+/// A quote taking part in the fit.
+#[derive(Clone, Copy, Debug)]
+struct Point {
+    k: f64,
+    kind: OptionKind,
+    vol: f64,
+    /// Objective target (mid vol, or normalized mid price).
+    target: f64,
+    weight: f64,
+}
+
+/// The least-squares problem over the free parameters.
+struct Problem<'a> {
+    model: &'a dyn SmileModel,
+    points: &'a [Point],
+    t: f64,
+    objective: Objective,
+    free: &'a [usize],
+    full: Vec<f64>,
+    grad: Vec<f64>,
+    /// No-arbitrage penalty: (k grid, scale); empty when off.
+    penalty_ks: Vec<f64>,
+    penalty_scale: f64,
+}
+
+impl Problem<'_> {
+    fn set(&mut self, x: &[f64]) {
+        for (j, &i) in self.free.iter().enumerate() {
+            self.full[i] = x[j];
+        }
+    }
+
+    fn penalty(&self, params: &[f64], k: f64) -> f64 {
+        let g = durrleman_g(self.model, params, k);
+        if g.is_nan() {
+            1.0
+        } else {
+            self.penalty_scale * (-g).max(0.0)
+        }
+    }
+}
+
+impl Residuals for Problem<'_> {
+    fn len(&self) -> usize {
+        self.points.len() + self.penalty_ks.len()
+    }
+
+    fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
+        self.set(x);
+        if self.model.check_domain(&self.full).is_err() {
+            return false;
+        }
+        let nf = self.free.len();
+        let sqrt_t = self.t.sqrt();
+        for (i, p) in self.points.iter().enumerate() {
+            let w = self.model.total_variance(&self.full, p.k);
+            if !(w > 0.0) || !w.is_finite() {
+                return false;
+            }
+            let vol = (w / self.t).sqrt();
+            self.model.total_variance_gradient(&self.full, p.k, &mut self.grad);
+            // ∂σ/∂p = ∂w/∂p / (2σT).
+            let dvol = 1.0 / (2.0 * vol * self.t);
+            let (value, scale) = match self.objective {
+                Objective::Vol => (vol, dvol),
+                Objective::Price => {
+                    (normalized_price(p.kind, p.k, vol * sqrt_t), normalized_vega(p.k, vol, self.t) * dvol)
+                }
+            };
+            r[i] = p.weight * (value - p.target);
+            let row = &mut jac[i * nf..(i + 1) * nf];
+            for (j, &idx) in self.free.iter().enumerate() {
+                row[j] = p.weight * scale * self.grad[idx];
+            }
+        }
+        if !self.penalty_ks.is_empty() {
+            let n0 = self.points.len();
+            let base = self.full.clone();
+            let mut bumped = base.clone();
+            for (jk, &k) in self.penalty_ks.iter().enumerate() {
+                let g0 = self.penalty(&base, k);
+                r[n0 + jk] = g0;
+                for (j, &idx) in self.free.iter().enumerate() {
+                    let h = 1e-7 * base[idx].abs().max(1e-3);
+                    bumped[idx] = base[idx] + h;
+                    let g1 = self.penalty(&bumped, k);
+                    bumped[idx] = base[idx];
+                    jac[(n0 + jk) * nf + j] = (g1 - g0) / h;
+                }
+            }
+        }
+        r.iter().all(|v| v.is_finite())
+    }
+}
+
+/// Median of a non-empty list (sorted copy).
+fn median(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Use (or the reason for exclusion) of every quote of the slice.
+fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
+    let excluded = |q: &Quote| config.excluded_instruments.iter().any(|name| name.as_str() == &*q.instrument);
+    let mut uses: Vec<QuoteUse> = slice
+        .quotes
+        .iter()
+        .map(|q| {
+            let reason = if q.status != QuoteStatus::Ok {
+                Some(format!("status {}", q.status))
+            } else if config.selection == QuoteSelection::OtmOnly && !q.is_otm() {
+                Some("in the money".to_owned())
+            } else if !q.mid.iv.is_some_and(|v| v.is_finite() && v > 0.0) {
+                Some("no mid IV".to_owned())
+            } else if excluded(q) {
+                Some("excluded by user".to_owned())
+            } else if config.k_range.is_some_and(|(lo, hi)| !(q.k >= lo && q.k <= hi)) {
+                Some("outside k range".to_owned())
+            } else if let Some((lo, hi)) = config.abs_delta_range {
+                match q.delta {
+                    None => Some("no delta (|delta| range set)".to_owned()),
+                    Some(d) if !(d.abs() >= lo && d.abs() <= hi) => Some("outside |delta| range".to_owned()),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            reason.map_or(QuoteUse::Used, QuoteUse::Excluded)
+        })
+        .collect();
+    if let Some(multiple) = config.max_spread_multiple {
+        let spread = |q: &Quote| match (q.bid.iv, q.ask.iv) {
+            (Some(b), Some(a)) => a - b,
+            _ => f64::NAN,
+        };
+        let spreads: Vec<f64> =
+            slice.quotes.iter().zip(&uses).filter(|(_, u)| **u == QuoteUse::Used).map(|(q, _)| spread(q)).collect();
+        let med = median(&spreads);
+        if med > 0.0 {
+            for (q, u) in slice.quotes.iter().zip(uses.iter_mut()) {
+                let s = spread(q);
+                if *u == QuoteUse::Used && s > multiple * med {
+                    *u = QuoteUse::Excluded(format!("bid/ask vol spread {:.1}× the median", s / med));
+                }
+            }
+        }
+    }
+    uses
+}
+
+/// Market mid vol interpolated at k0 = 0 clamped into the used quotes' range (linear in k).
+fn market_atm(points: &[Point]) -> (f64, f64) {
+    let (kmin, kmax) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.k), b.max(p.k)));
+    let k0 = 0.0f64.clamp(kmin, kmax);
+    let below = points.iter().filter(|p| p.k <= k0).max_by(|a, b| a.k.total_cmp(&b.k));
+    let above = points.iter().filter(|p| p.k >= k0).min_by(|a, b| a.k.total_cmp(&b.k));
+    let vol = match (below, above) {
+        (Some(lo), Some(hi)) if hi.k > lo.k => lo.vol + (hi.vol - lo.vol) * (k0 - lo.k) / (hi.k - lo.k),
+        (Some(p), _) | (_, Some(p)) => p.vol,
+        _ => f64::NAN,
+    };
+    (k0, vol)
+}
+
+/// Why a solved fit is degenerate, if it is.
+fn degenerate(model: &dyn SmileModel, params: &[f64], points: &[Point], t: f64, rc: &ResolvedConfig) -> Option<String> {
+    if let Err(e) = model.check_domain(params) {
+        return Some(format!("degenerate fit: outside the model's domain ({e})"));
+    }
+    let (k0, market) = market_atm(points);
+    let fitted = model.implied_vol(params, k0, t);
+    let f = rc.config.atm_vol_factor;
+    if !(fitted.is_finite() && fitted <= f * market && fitted * f >= market) {
+        return Some(format!(
+            "degenerate fit: model vol {:.2} vol pts at k = {k0:.3} vs market mid {:.2} (allowed factor {f})",
+            100.0 * fitted,
+            100.0 * market
+        ));
+    }
+    if model.name() == "svi" {
+        let (sigma, b) = (params[4], params[1]);
+        let (lo, _) = rc.bounds[4];
+        if rc.fixed[4].is_none() && sigma <= lo * (1.0 + 1e-6) && b > 0.0 {
+            return Some(format!(
+                "degenerate fit: sigma = {sigma:.2e} at its lower bound with b = {b:.3} (a V-shaped kink)"
+            ));
+        }
+    }
+    None
+}
+
+/// Names of free parameters on a bound.
+fn at_bounds(model: &dyn SmileModel, params: &[f64], rc: &ResolvedConfig) -> Vec<String> {
+    let names = model.param_names();
+    rc.free_indices()
+        .into_iter()
+        .filter(|&i| {
+            let (lo, hi) = rc.bounds[i];
+            let tol = 1e-9 * (hi - lo).abs().max(1e-12);
+            params[i] <= lo + tol || params[i] >= hi - tol
+        })
+        .map(|i| names[i].to_owned())
+        .collect()
+}
+
+/// Data-dependent bounds for raw SVI where the user gave none (as scipy's reference fit does): a ≥ −max w
+/// over the used quotes and m within the quoted k range widened by half its span on each side. Without
+/// them the least-squares problem has flat valleys towards a → −∞, b → ∞, |ρ| → 1, |m| → ∞ (the smile
+/// becomes a parabola over the quoted range) along which LM crawls for thousands of iterations while the
+/// curve on the data barely changes, and the wings go wild.
+fn tighten_svi_bounds(rc: &mut ResolvedConfig, points: &[Point], t: f64) -> Option<String> {
+    let mut changed = Vec::new();
+    let max_w = points.iter().map(|p| p.vol * p.vol * t).fold(0.0, f64::max);
+    let (kmin, kmax) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.k), b.max(p.k)));
+    let span = kmax - kmin;
+    let wanted = [(0, -2.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)];
+    for (i, lo, hi) in wanted {
+        let name = crate::models::SVI_PARAMS[i];
+        if rc.config.bounds.contains_key(name) || rc.fixed[i].is_some() {
+            continue;
+        }
+        let (old_lo, old_hi) = rc.bounds[i];
+        let (new_lo, new_hi) = (old_lo.max(lo), old_hi.min(hi));
+        if new_lo <= new_hi && (new_lo, new_hi) != (old_lo, old_hi) {
+            rc.bounds[i] = (new_lo, new_hi);
+            changed.push(format!("{name} ∈ [{new_lo:.4}, {new_hi:.4}]"));
+        }
+    }
+    (!changed.is_empty()).then(|| format!("data bounds: {}", changed.join(", ")))
+}
+
+/// Generic start for models without a dedicated one: the middle of each (finite) bound interval.
+fn generic_start(bounds: &[(f64, f64)]) -> Vec<f64> {
+    bounds
+        .iter()
+        .map(|&(lo, hi)| match (lo.is_finite(), hi.is_finite()) {
+            (true, true) => 0.5 * (lo + hi),
+            (true, false) => lo + 1.0,
+            (false, true) => hi - 1.0,
+            (false, false) => 0.0,
+        })
+        .collect()
+}
+
+/// Outcome of the solve, before the report.
+struct Solved {
+    params: Vec<f64>,
+    stop: LmStop,
+    iterations: usize,
+    evaluations: usize,
+    start_note: String,
+    /// Free parameters on a bound.
+    at_bound: Vec<String>,
+}
+
+fn fail_report(report: &mut SliceFitReport, reason: String, warm_start: Option<&[f64]>) {
+    report.status = FitStatus::Failed { reason };
+    report.params = warm_start.map(|w| w.to_vec()).unwrap_or_default();
+}
+
+/// Fits `model` to one expiry slice. Never panics; a failed fit says why and carries no fitted curve.
+pub fn fit_slice(
+    model: &dyn SmileModel,
+    slice: &ExpirySlice,
+    config: &FitConfig,
+    warm_start: Option<&[f64]>,
+) -> SliceFitReport {
+    let clock = Instant::now();
+    let mut report = SliceFitReport {
+        expiry: format_utc(slice.expiry_ms),
+        expiry_ms: slice.expiry_ms,
+        t_years: slice.t_years,
+        forward: slice.forward,
+        model: model.name().to_owned(),
+        status: FitStatus::Failed { reason: "not fitted".to_owned() },
+        param_names: model.param_names().iter().map(|s| (*s).to_owned()).collect(),
+        params: Vec::new(),
+        rmse_vol_pts: f64::NAN,
+        max_abs_err_vol_pts: f64::NAN,
+        inside_spread_share: f64::NAN,
+        mean_err_spread_units: f64::NAN,
+        n_quotes: 0,
+        iterations: 0,
+        function_evals: 0,
+        fit_time_us: 0.0,
+        butterfly: empty_butterfly(),
+        residuals: Vec::new(),
+        notes: Vec::new(),
+    };
+    let uses = select(slice, config);
+    let outcome = solve(model, slice, config, warm_start, &uses, &mut report);
+    match outcome {
+        Ok(solved) => {
+            report.iterations = solved.iterations;
+            report.function_evals = solved.evaluations;
+            report.notes.push(solved.start_note);
+            report.params = solved.params;
+            report.status = match solved.stop {
+                LmStop::MaxIterations => FitStatus::MaxIterations,
+                _ if solved.at_bound.is_empty() => FitStatus::Converged,
+                _ => FitStatus::AtBound { params: solved.at_bound.clone() },
+            };
+            report.notes.push(format!("solver stop: {}", solved.stop.label()));
+        }
+        Err(reason) => fail_report(&mut report, reason, warm_start),
+    }
+    fill_statistics(model, slice, &uses, &mut report);
+    report.fit_time_us = clock.elapsed().as_secs_f64() * 1e6;
+    report
+}
+
+fn solve(
+    model: &dyn SmileModel,
+    slice: &ExpirySlice,
+    config: &FitConfig,
+    warm_start: Option<&[f64]>,
+    uses: &[QuoteUse],
+    report: &mut SliceFitReport,
+) -> Result<Solved, String> {
+    let t = slice.t_years;
+    if !(t > 0.0) || !t.is_finite() {
+        return Err("expired".to_owned());
+    }
+    if !(slice.forward > 0.0) || !slice.forward.is_finite() {
+        return Err(format!("bad forward {}", slice.forward));
+    }
+    let rc = config.validate(model).map_err(|e| format!("bad configuration: {e}"))?;
+    let free = rc.free_indices();
+    if slice.quotes.iter().all(|q| q.status != QuoteStatus::Ok) {
+        let one_sided =
+            slice.quotes.iter().filter(|q| matches!(q.status, QuoteStatus::NoBid | QuoteStatus::NoAsk)).count();
+        return Err(if one_sided > 0 {
+            format!(
+                "one-sided slice: no two-sided quote ({one_sided} of {} quotes have only a bid or an ask)",
+                slice.quotes.len()
+            )
+        } else {
+            format!("no two-sided quote among {} quotes", slice.quotes.len())
+        });
+    }
+    let mut points: Vec<Point> = Vec::new();
+    let mut spreads: Vec<f64> = Vec::new();
+    for (q, u) in slice.quotes.iter().zip(uses) {
+        if *u != QuoteUse::Used {
+            continue;
+        }
+        let vol = q.mid.iv.unwrap_or(f64::NAN);
+        let target = match config.objective {
+            Objective::Vol => vol,
+            Objective::Price => q
+                .mid
+                .price_usd
+                .map(|p| p / (slice.discount * slice.forward))
+                .filter(|p| p.is_finite() && *p > 0.0)
+                .unwrap_or_else(|| normalized_price(q.kind, q.k, vol * t.sqrt())),
+        };
+        spreads.push(match (q.bid.iv, q.ask.iv) {
+            (Some(b), Some(a)) if a > b => a - b,
+            _ => f64::NAN,
+        });
+        points.push(Point { k: q.k, kind: q.kind, vol, target, weight: 1.0 });
+    }
+    report.n_quotes = points.len();
+    if points.len() < free.len() + 1 {
+        return Err(format!(
+            "too few quotes: {} used, need at least {} for {} free parameters",
+            points.len(),
+            free.len() + 1,
+            free.len()
+        ));
+    }
+    match config.weights {
+        Weighting::Equal => {}
+        Weighting::Vega => {
+            let vegas: Vec<f64> = points.iter().map(|p| normalized_vega(p.k, p.vol, t)).collect();
+            let max = vegas.iter().copied().fold(0.0, f64::max);
+            for (p, v) in points.iter_mut().zip(vegas) {
+                p.weight = if max > 0.0 { v / max } else { 1.0 };
+            }
+        }
+        Weighting::Spread => {
+            let med = median(&spreads);
+            for (p, s) in points.iter_mut().zip(&spreads) {
+                p.weight = if s.is_finite() && med > 0.0 { med / s } else { 1.0 };
+            }
+        }
+    }
+    if config.solver == Solver::Lbfgs {
+        return Err("solver lbfgs is not available yet; use lm".to_owned());
+    }
+    let mut rc = rc;
+    if model.name() == "svi" && rc.bounds.len() == 5 {
+        if let Some(note) = tighten_svi_bounds(&mut rc, &points, t) {
+            report.notes.push(note);
+        }
+    }
+    let rc = rc;
+    // Starting points, full parameter vectors.
+    let lower: Vec<f64> = free.iter().map(|&i| rc.bounds[i].0).collect();
+    let upper: Vec<f64> = free.iter().map(|&i| rc.bounds[i].1).collect();
+    let prepare = |p: &[f64]| -> Vec<f64> {
+        (0..p.len()).map(|i| rc.fixed[i].unwrap_or_else(|| p[i].clamp(rc.bounds[i].0, rc.bounds[i].1))).collect()
+    };
+    let mut starts: Vec<(Vec<f64>, String)> = Vec::new();
+    if let Some(w) = warm_start {
+        if w.len() == rc.bounds.len() && w.iter().all(|v| v.is_finite()) {
+            let p = prepare(w);
+            if model.check_domain(&p).is_ok() {
+                starts.push((p, "start: warm (previous parameters)".to_owned()));
+            } else {
+                report.notes.push("warm start ignored: outside the model's domain".to_owned());
+            }
+        } else {
+            report.notes.push("warm start ignored: wrong length or not finite".to_owned());
+        }
+    }
+    let n_warm = starts.len();
+    if model.name() == "svi" && rc.bounds.len() == 5 {
+        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
+        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
+        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
+        for s in quasi_explicit_starts(&ks, &vols, &weights, t, &rc.bounds, 2) {
+            let p = prepare(&s.params);
+            let note = format!(
+                "start: quasi-explicit grid (m = {:.4}, sigma = {:.4}, start RMSE {:.3} vol pts)",
+                s.params[3],
+                s.params[4],
+                100.0 * (s.cost / points.len() as f64).sqrt()
+            );
+            starts.push((p, note));
+        }
+    } else {
+        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
+    }
+    let opts = LmOptions { max_iterations: config.max_iterations, ..LmOptions::default() };
+    let mut best: Option<(Solved, f64, Option<String>)> = None;
+    let (mut iterations, mut evaluations) = (0, 0);
+    let mut last_failure = String::from("no starting point inside the model's domain");
+    for (si, (start, note)) in starts.iter().enumerate() {
+        // Warm start first; cold starts only when it did not give a good fit.
+        if si >= n_warm && n_warm > 0 && best.as_ref().is_some_and(|b| b.2.is_none() && b.0.stop.is_converged()) {
+            break;
+        }
+        let mut problem = Problem {
+            model,
+            points: &points,
+            t,
+            objective: config.objective,
+            free: &free,
+            full: start.clone(),
+            grad: vec![0.0; start.len()],
+            penalty_ks: Vec::new(),
+            penalty_scale: 0.0,
+        };
+        let x0: Vec<f64> = free.iter().map(|&i| start[i]).collect();
+        let mut res: LmResult = minimize(&mut problem, &x0, &lower, &upper, &opts);
+        iterations += res.iterations;
+        evaluations += res.evaluations;
+        if let LmStop::Failed(reason) = &res.stop {
+            last_failure = format!("solver failed: {reason}");
+            continue;
+        }
+        if config.no_arbitrage {
+            problem.set(&res.x);
+            let params = problem.full.clone();
+            let (lo, hi) = butterfly_range(t, slice.quotes.iter().map(|q| q.k));
+            if !crate::arbitrage::butterfly_check(model, &params, lo, hi, BUTTERFLY_POINTS).ok {
+                let rms = (2.0 * res.cost / points.len() as f64).sqrt().max(1e-4);
+                problem.penalty_ks =
+                    (0..PENALTY_POINTS).map(|i| lo + (hi - lo) * i as f64 / (PENALTY_POINTS - 1) as f64).collect();
+                problem.penalty_scale = 100.0 * rms;
+                let res2 = minimize(&mut problem, &res.x, &lower, &upper, &opts);
+                iterations += res2.iterations;
+                evaluations += res2.evaluations;
+                if !matches!(res2.stop, LmStop::Failed(_)) {
+                    res = res2;
+                }
+            }
+        }
+        problem.set(&res.x);
+        let params = problem.full.clone();
+        let degenerate_reason = degenerate(model, &params, &points, t, &rc);
+        let cost = vol_cost_of(model, &params, &points, t);
+        let better = match &best {
+            None => true,
+            Some((_, best_cost, best_deg)) => match (best_deg.is_some(), degenerate_reason.is_some()) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => cost < *best_cost,
+            },
+        };
+        if better {
+            let at_bound = at_bounds(model, &params, &rc);
+            let solved =
+                Solved { params, stop: res.stop, iterations: 0, evaluations: 0, start_note: note.clone(), at_bound };
+            best = Some((solved, cost, degenerate_reason));
+        }
+    }
+    let Some((mut solved, _, degenerate_reason)) = best else {
+        return Err(last_failure);
+    };
+    solved.iterations = iterations;
+    solved.evaluations = evaluations;
+    if let Some(reason) = degenerate_reason {
+        report.notes.push(format!(
+            "rejected parameters: {}",
+            solved.params.iter().map(|p| format!("{p:.6}")).collect::<Vec<_>>().join(", ")
+        ));
+        report.iterations = iterations;
+        report.function_evals = evaluations;
+        return Err(reason);
+    }
+    Ok(solved)
+}
+
+/// Objective-independent comparison of candidates: the weighted vol cost.
+fn vol_cost_of(model: &dyn SmileModel, params: &[f64], points: &[Point], t: f64) -> f64 {
+    points
+        .iter()
+        .map(|p| {
+            let v = model.implied_vol(params, p.k, t);
+            let e = p.weight * (v - p.vol);
+            if e.is_finite() {
+                e * e
+            } else {
+                f64::INFINITY
+            }
+        })
+        .sum()
+}
+
+/// `true` for a quote counted by the inside-spread share: two-sided (both vols) and out of the money.
+fn counts_for_inside_share(q: &Quote) -> bool {
+    q.is_otm()
+        && !matches!(q.status, QuoteStatus::Expired | QuoteStatus::Duplicate | QuoteStatus::Crossed)
+        && matches!((q.bid.iv, q.ask.iv), (Some(b), Some(a)) if b.is_finite() && a.is_finite() && a >= b)
+}
+
+fn fill_statistics(model: &dyn SmileModel, slice: &ExpirySlice, uses: &[QuoteUse], report: &mut SliceFitReport) {
+    let usable = report.status.is_usable();
+    let t = slice.t_years;
+    let (mut sse, mut max_abs, mut n_used, mut su_sum, mut su_n) = (0.0, 0.0f64, 0usize, 0.0, 0usize);
+    let (mut inside, mut counted) = (0usize, 0usize);
+    for (q, u) in slice.quotes.iter().zip(uses) {
+        let model_iv =
+            if usable { Some(model.implied_vol(&report.params, q.k, t)).filter(|v| v.is_finite()) } else { None };
+        let residual = match (model_iv, q.mid.iv) {
+            (Some(m), Some(mid)) => Some(100.0 * (m - mid)),
+            _ => None,
+        };
+        let spread = match (q.bid.iv, q.ask.iv) {
+            (Some(b), Some(a)) if a > b => Some(a - b),
+            _ => None,
+        };
+        let spread_units = match (model_iv, q.mid.iv, spread) {
+            (Some(m), Some(mid), Some(s)) => Some((m - mid) / s),
+            _ => None,
+        };
+        let inside_spread = match (model_iv, q.bid.iv, q.ask.iv) {
+            (Some(m), Some(b), Some(a)) => Some(b <= m && m <= a),
+            _ => None,
+        };
+        if *u == QuoteUse::Used {
+            if let Some(r) = residual {
+                sse += r * r;
+                max_abs = max_abs.max(r.abs());
+                n_used += 1;
+            }
+            if let Some(s) = spread_units {
+                su_sum += s;
+                su_n += 1;
+            }
+        }
+        if usable && counts_for_inside_share(q) {
+            counted += 1;
+            if inside_spread == Some(true) {
+                inside += 1;
+            }
+        }
+        report.residuals.push(QuoteResidual {
+            instrument: q.instrument.to_string(),
+            strike: q.strike,
+            k: q.k,
+            kind: q.kind.as_str().to_owned(),
+            bid_iv: q.bid.iv,
+            ask_iv: q.ask.iv,
+            mid_iv: q.mid.iv,
+            model_iv,
+            residual_vol_pts: residual,
+            residual_spread_units: spread_units,
+            inside_spread,
+            used: u.clone(),
+        });
+    }
+    if !usable {
+        return;
+    }
+    if n_used > 0 {
+        report.rmse_vol_pts = (sse / n_used as f64).sqrt();
+        report.max_abs_err_vol_pts = max_abs;
+    }
+    if su_n > 0 {
+        report.mean_err_spread_units = su_sum / su_n as f64;
+    }
+    if counted > 0 {
+        report.inside_spread_share = inside as f64 / counted as f64;
+    }
+    let (lo, hi) = butterfly_range(t, slice.quotes.iter().map(|q| q.k));
+    report.butterfly = crate::arbitrage::butterfly_check(model, &report.params, lo, hi, BUTTERFLY_POINTS);
+    if !report.butterfly.ok {
+        report.notes.push(format!(
+            "butterfly arbitrage: g = {:.3e} at k = {:.3} (checked on k ∈ [{lo:.3}, {hi:.3}])",
+            report.butterfly.min_g, report.butterfly.k_at_min_g
+        ));
+    }
+}
+
+/// Fits every slice of a snapshot with the model `model_for_slice` gives for it; expired slices are reported
+/// as failed ("expired") without a fit.
+pub fn fit_snapshot(
+    snapshot: &Snapshot,
+    model_for_slice: impl Fn(&ExpirySlice) -> Box<dyn SmileModel>,
+    config: &FitConfig,
+) -> Vec<SliceFitReport> {
+    snapshot
+        .slices
+        .iter()
+        .map(|slice| {
+            let model = model_for_slice(slice);
+            fit_slice(model.as_ref(), slice, config, None)
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! SVI slice fits against the reference smiles (../shared/reference): the fit must reach scipy's
+//! least-squares optimum (equal weights, vol objective) on every slice, and recover the generating parameters
+//! from noise-free vols.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use volscope::calibrate::{fit_slice, FitConfig, FitStatus, Weighting};
+use volscope::market::{ExpirySlice, ForwardSource, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
+use volscope::models::Svi;
+use volscope::pricing::OptionKind;
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    slice: usize,
+    #[serde(rename = "T")]
+    t: f64,
+    #[serde(rename = "F")]
+    f: f64,
+    #[serde(rename = "K")]
+    strike: f64,
+    k: f64,
+    option: String,
+    true_vol: f64,
+    mid_vol: f64,
+    bid_vol: f64,
+    ask_vol: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct FitRow {
+    slice: usize,
+    method: String,
+    rmse_vs_mid_volpts: f64,
+}
+
+fn side(iv: f64) -> QuoteSide {
+    QuoteSide { iv: Some(iv), ..QuoteSide::default() }
+}
+
+/// One slice of the reference file as an ExpirySlice; `mid_of` picks the mid vol (mid or true).
+fn build_slice(rows: &[&Row], mid_of: impl Fn(&Row) -> f64) -> ExpirySlice {
+    let quotes = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let kind = if r.option == "put" { OptionKind::Put } else { OptionKind::Call };
+            Quote {
+                instrument: Arc::from(format!("REF-{}-{}-{}", r.slice, r.strike, &r.option[..1]).as_str()),
+                strike: r.strike,
+                kind,
+                premium_currency: PremiumCurrency::Coin,
+                bid: side(r.bid_vol),
+                ask: side(r.ask_vol),
+                mid: side(mid_of(r)),
+                mark: QuoteSide::default(),
+                bid_size: None,
+                ask_size: None,
+                open_interest: None,
+                exchange_iv: Default::default(),
+                exchange_delta: None,
+                forward_used: r.f,
+                k: r.k,
+                delta: None,
+                status: QuoteStatus::Ok,
+                line: i as u64 + 2,
+            }
+        })
+        .collect();
+    ExpirySlice {
+        expiry_ms: 1_800_000_000_000 + (rows[0].t * 365.0 * 86_400_000.0) as i64,
+        t_years: rows[0].t,
+        forward: rows[0].f,
+        forward_source: ForwardSource::File,
+        discount: 1.0,
+        parity_forward: None,
+        forward_disagreement: None,
+        quotes,
+    }
+}
+
+fn load() -> Option<(Vec<Row>, Vec<FitRow>, serde_json::Value)> {
+    let quotes = common::reference_file("smiles_quotes.csv")?;
+    let fits = common::reference_file("svi_fits.csv")?;
+    let truth = common::reference_file("svi_true_params.json")?;
+    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
+    Some((common::read_csv(&quotes), common::read_csv(&fits), truth))
+}
+
+fn slices(rows: &[Row]) -> Vec<Vec<&Row>> {
+    let n = rows.iter().map(|r| r.slice).max().map_or(0, |m| m + 1);
+    (0..n).map(|s| rows.iter().filter(|r| r.slice == s).collect()).collect()
+}
+
+#[test]
+fn svi_reaches_the_scipy_optimum_on_every_slice() {
+    let Some((rows, fits, _)) = load() else {
+        println!("SKIPPED");
+        return;
+    };
+    // scipy's objective: equal weights, vol residuals.
+    let config = FitConfig { weights: Weighting::Equal, ..FitConfig::default() };
+    for (s, slice_rows) in slices(&rows).iter().enumerate() {
+        let slice = build_slice(slice_rows, |r| r.mid_vol);
+        let report = fit_slice(&Svi, &slice, &config, None);
+        let scipy = fits.iter().find(|f| f.slice == s && f.method == "scipy_trf").expect("scipy row");
+        // Timing: repeat the fit (the first run warms the caches).
+        let runs = 50;
+        let clock = std::time::Instant::now();
+        for _ in 0..runs {
+            std::hint::black_box(fit_slice(&Svi, &slice, &config, None));
+        }
+        let us = clock.elapsed().as_secs_f64() * 1e6 / runs as f64;
+        println!(
+            "slice {s}: n = {:2} status {:14} RMSE {:.9} vs scipy {:.9} (diff {:+.2e}) inside {:.3} iters {:3} evals {:3} \
+             {us:.1} µs/fit  params {:?}",
+            report.n_quotes,
+            report.status.label(),
+            report.rmse_vol_pts,
+            scipy.rmse_vs_mid_volpts,
+            report.rmse_vol_pts - scipy.rmse_vs_mid_volpts,
+            report.inside_spread_share,
+            report.iterations,
+            report.function_evals,
+            report.params
+        );
+        assert!(report.status.is_usable(), "slice {s}: {:?} {:?}", report.status, report.notes);
+        assert!(
+            report.rmse_vol_pts <= scipy.rmse_vs_mid_volpts + 1e-6,
+            "slice {s}: RMSE {} > scipy {}",
+            report.rmse_vol_pts,
+            scipy.rmse_vs_mid_volpts
+        );
+        assert!(report.butterfly.ok, "slice {s}: {:?}", report.butterfly);
+        assert_eq!(report.residuals.len(), slice.quotes.len());
+    }
+}
+
+#[test]
+fn svi_recovers_the_true_parameters_from_noise_free_vols() {
+    let Some((rows, _, truth)) = load() else {
+        println!("SKIPPED");
+        return;
+    };
+    let config = FitConfig { weights: Weighting::Equal, ..FitConfig::default() };
+    for (s, slice_rows) in slices(&rows).iter().enumerate() {
+        let slice = build_slice(slice_rows, |r| r.true_vol);
+        let report = fit_slice(&Svi, &slice, &config, None);
+        let t = &truth["slices"][s];
+        let expected: Vec<f64> = ["a", "b", "rho", "m", "sigma"].iter().map(|n| t[n].as_f64().unwrap()).collect();
+        let max_diff = report.params.iter().zip(&expected).map(|(p, e)| (p - e).abs()).fold(0.0, f64::max);
+        println!(
+            "slice {s}: status {} RMSE {:.2e} vol pts, max |param − true| {max_diff:.2e}",
+            report.status.label(),
+            report.rmse_vol_pts
+        );
+        assert_eq!(report.status, FitStatus::Converged, "slice {s}: {:?}", report.notes);
+        assert!(max_diff < 1e-6, "slice {s}: {:?} vs {expected:?}", report.params);
+        assert!(report.rmse_vol_pts < 1e-6, "slice {s}: RMSE {}", report.rmse_vol_pts);
+    }
+}

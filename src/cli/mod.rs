@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod fit;
+
 use crate::io::{chain_csv, iv_csv, load_path, open_detected, write_atomically, LoadOptions, SourceFormat};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{snapshot_times, underlyings, BuildOptions, DayCount, UsdConversion};
@@ -43,6 +45,11 @@ pub enum Command {
     /// One row per quote: snapshot, instrument, expiry, T, forward and its source, strike, k, type,
     /// bid/ask/mid/mark in coin and USD, their implied vols, delta and status. The load report goes to stderr.
     Quotes(QuotesArgs),
+    /// Fit a smile model to every expiry of a quote file and export the fit.
+    ///
+    /// Writes fit.json (schema version, per slice: status, params, RMSE, inside-spread share, fit time,
+    /// butterfly check; the calendar check), optionally the fitted surface grid and the per-quote residuals.
+    Fit(FitArgs),
     /// Write the bundled synthetic BTC sample chain (Deribit collector CSV) from its documented recipe.
     Sample {
         /// Output CSV file (written atomically).
@@ -76,6 +83,81 @@ pub struct QuotesArgs {
     pub usd_conversion: UsdArg,
 }
 
+/// Arguments of `volscope fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// Quote file (any supported format).
+    pub file: PathBuf,
+    /// Model: svi, svi-jw, sabr (β = 1) or sabr-free-beta.
+    #[arg(long, default_value = "svi")]
+    pub model: String,
+    /// Underlying to fit (default: the first in the file).
+    #[arg(long)]
+    pub underlying: Option<String>,
+    /// Snapshot time for multi-snapshot files, ISO 8601 UTC.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Residual weights.
+    #[arg(long, value_enum)]
+    pub weights: Option<WeightsArg>,
+    /// JSON file of bounds by parameter name: {"b": [0, 1.5], "rho": [-0.9, 0.9]}.
+    #[arg(long)]
+    pub bounds: Option<PathBuf>,
+    /// Fix a parameter: --fix beta=0.5 (repeatable).
+    #[arg(long = "fix", value_name = "NAME=VALUE")]
+    pub fix: Vec<String>,
+    /// Penalise butterfly arbitrage (g(k) < 0) during the fit.
+    #[arg(long)]
+    pub no_arb: bool,
+    /// Solver.
+    #[arg(long, value_enum, default_value_t = SolverArg::Lm)]
+    pub solver: SolverArg,
+    /// A whole FitConfig as JSON (flags given as well override it).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// fit.json output (written atomically).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Fitted surface grid CSV output.
+    #[arg(long)]
+    pub grid: Option<PathBuf>,
+    /// Per-quote residuals CSV output.
+    #[arg(long)]
+    pub residuals: Option<PathBuf>,
+    /// Grid: first k.
+    #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
+    pub k_min: f64,
+    /// Grid: last k.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub k_max: f64,
+    /// Grid: k step.
+    #[arg(long, default_value_t = 0.05)]
+    pub k_step: f64,
+    /// Grid on call deltas instead of k, comma-separated: --deltas 0.1,0.25,0.5,0.75,0.9.
+    #[arg(long, value_delimiter = ',')]
+    pub deltas: Option<Vec<f64>>,
+}
+
+/// `--weights` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum WeightsArg {
+    /// All quotes alike.
+    Equal,
+    /// Black vega.
+    Vega,
+    /// Inverse bid/ask vol spread (the default).
+    Spread,
+}
+
+/// `--solver` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SolverArg {
+    /// Levenberg–Marquardt with bounds.
+    Lm,
+    /// L-BFGS (not available yet).
+    Lbfgs,
+}
+
 /// `--day-count` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum DayCountArg {
@@ -101,6 +183,7 @@ pub fn run(command: &Command) -> anyhow::Result<String> {
     match command {
         Command::Iv { input, output } => run_iv(input, output),
         Command::Quotes(args) => run_quotes(args),
+        Command::Fit(args) => fit::run_fit(args),
         Command::Sample { output } => {
             let text = crate::sample::generate_sample_csv(crate::sample::SAMPLE_SEED);
             write_atomically(output, |w| std::io::Write::write_all(w, text.as_bytes()))?;

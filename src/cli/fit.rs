@@ -14,8 +14,8 @@ use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
 use crate::models::{ModelKind, SmileModel};
 
-/// k grid of the calendar check.
-const CALENDAR_K: [f64; 13] = [-1.5, -1.0, -0.75, -0.5, -0.3, -0.15, 0.0, 0.15, 0.3, 0.5, 0.75, 1.0, 1.5];
+/// Points of each pair's calendar-check grid.
+const CALENDAR_POINTS: usize = 21;
 
 /// Runs `volscope fit`.
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
@@ -85,18 +85,44 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
         .map_err(|e| anyhow!("{}: line {}, column {}: {e}", path.display(), e.line(), e.column()))
 }
 
-/// Calendar violations between the usable fits.
+/// Calendar violations between consecutive usable fits, checked where both smiles are quoted: on
+/// `CALENDAR_POINTS` k points over the overlap of the two slices' used-quote k ranges (extrapolated wings of a
+/// one-day smile say nothing about arbitrage).
 fn calendar_rows(reports: &[SliceFitReport], models: &[Box<dyn SmileModel>]) -> Vec<CalendarRow> {
-    let usable: Vec<(f64, &dyn SmileModel, &[f64])> = reports
+    let mut usable: Vec<(&SliceFitReport, &dyn SmileModel)> = reports
         .iter()
         .zip(models)
         .filter(|(r, _)| r.status.is_usable() && !r.params.is_empty())
-        .map(|(r, m)| (r.t_years, m.as_ref(), r.params.as_slice()))
+        .map(|(r, m)| (r, m.as_ref()))
         .collect();
-    calendar_check(&usable, &CALENDAR_K)
-        .into_iter()
+    usable.sort_by(|a, b| a.0.t_years.total_cmp(&b.0.t_years));
+    usable
+        .windows(2)
+        .flat_map(|pair| {
+            let (lo, hi) = overlap(quoted_k_range(pair[0].0), quoted_k_range(pair[1].0));
+            let grid: Vec<f64> = if hi > lo {
+                (0..CALENDAR_POINTS).map(|i| lo + (hi - lo) * i as f64 / (CALENDAR_POINTS - 1) as f64).collect()
+            } else {
+                Vec::new()
+            };
+            let slices: Vec<(f64, &dyn SmileModel, &[f64])> =
+                pair.iter().map(|(r, m)| (r.t_years, *m, r.params.as_slice())).collect();
+            calendar_check(&slices, &grid)
+        })
         .map(|v| CalendarRow { k: v.k, t_short: v.t_short, t_long: v.t_long, w_short: v.w_short, w_long: v.w_long })
         .collect()
+}
+
+/// k range of the quotes a fit used.
+fn quoted_k_range(r: &SliceFitReport) -> (f64, f64) {
+    r.residuals
+        .iter()
+        .filter(|q| matches!(q.used, crate::calibrate::QuoteUse::Used))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)))
+}
+
+fn overlap(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0.max(b.0), a.1.min(b.1))
 }
 
 fn write_optional_exports(

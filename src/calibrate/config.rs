@@ -44,6 +44,23 @@ pub enum QuoteSelection {
     TwoSidedAll,
 }
 
+/// Loss applied to each residual, measured in bid/ask spread units z = (model − mid) / (ask − bid) (the
+/// threshold `loss_scale` is in those units; quotes without a spread keep the plain square).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Plain least squares.
+    Linear,
+    /// Huber: quadratic for |z| ≤ scale, linear beyond (a few stale quotes cannot bend the curve much).
+    Huber,
+    /// Soft-L1: 2·(√(1 + (z/scale)²) − 1), smooth everywhere, linear far out.
+    SoftL1,
+    /// Huber with spread weights, plain least squares with other weights (whose residuals are not measured
+    /// against the spreads).
+    #[default]
+    Auto,
+}
+
 /// Least-squares solver.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,8 +89,13 @@ pub struct FitConfig {
     /// Instruments the user excluded (exact names).
     pub excluded_instruments: Vec<String>,
     /// Exclude quotes whose bid/ask vol spread exceeds this multiple of the median spread of the candidates
-    /// (stale, very wide wing quotes). `None` = no such filter.
+    /// (stale, very wide wing quotes). `None` = no such filter; default 5 (each exclusion is reported with its
+    /// multiple, and the inside-spread share still counts the excluded quotes).
     pub max_spread_multiple: Option<f64>,
+    /// Loss on the residuals (in spread units).
+    pub loss: Loss,
+    /// Threshold of the robust loss in spread units (0.5 = the model at the bid or the ask).
+    pub loss_scale: f64,
     /// Bounds per parameter name, overriding the model's defaults.
     pub bounds: BTreeMap<String, (f64, f64)>,
     /// Fixed parameters (name → value), removed from the problem.
@@ -97,7 +119,9 @@ impl Default for FitConfig {
             k_range: None,
             abs_delta_range: None,
             excluded_instruments: Vec::new(),
-            max_spread_multiple: None,
+            max_spread_multiple: Some(5.0),
+            loss: Loss::Auto,
+            loss_scale: 0.5,
             bounds: BTreeMap::new(),
             fixed: BTreeMap::new(),
             solver: Solver::Lm,
@@ -135,6 +159,15 @@ fn check_range(what: &str, range: Option<(f64, f64)>) -> Result<(), String> {
 }
 
 impl FitConfig {
+    /// The loss actually used ([`Loss::Auto`] resolved against the weighting).
+    pub fn effective_loss(&self) -> Loss {
+        match (self.loss, self.weights) {
+            (Loss::Auto, Weighting::Spread) => Loss::Huber,
+            (Loss::Auto, _) => Loss::Linear,
+            (other, _) => other,
+        }
+    }
+
     /// Checks the configuration against `model` and resolves names into indices.
     ///
     /// Errors name the problem: an unknown parameter name (with the model's names), lower > upper, a NaN
@@ -180,6 +213,9 @@ impl FitConfig {
         }
         if !(self.atm_vol_factor > 1.0) {
             return Err(format!("atm_vol_factor = {} must be > 1", self.atm_vol_factor));
+        }
+        if !(self.loss_scale > 0.0 && self.loss_scale.is_finite()) {
+            return Err(format!("loss_scale = {} must be > 0 and finite", self.loss_scale));
         }
         if let Some(m) = self.max_spread_multiple {
             if !(m > 0.0) {

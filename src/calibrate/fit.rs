@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use super::config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 use super::svi_start::quasi_explicit_starts;
@@ -68,6 +68,9 @@ struct Point {
     /// Objective target (mid vol, or normalized mid price).
     target: f64,
     weight: f64,
+    /// Robust-loss threshold on the weighted residual (loss scale × spread × weight, in objective units);
+    /// infinite when the quote has no spread or the loss is plain least squares.
+    loss_threshold: f64,
 }
 
 /// The least-squares problem over the free parameters.
@@ -76,6 +79,7 @@ struct Problem<'a> {
     points: &'a [Point],
     t: f64,
     objective: Objective,
+    loss: Loss,
     free: &'a [usize],
     full: Vec<f64>,
     grad: Vec<f64>,
@@ -128,10 +132,13 @@ impl Residuals for Problem<'_> {
                     (normalized_price(p.kind, p.k, vol * sqrt_t), normalized_vega(p.k, vol, self.t) * dvol)
                 }
             };
-            r[i] = p.weight * (value - p.target);
+            let raw = p.weight * (value - p.target);
+            // Robust loss as a transformed residual r̃ with ½r̃² = ½C²ρ((r/C)²) and the chain rule on the row.
+            let (res, factor) = robust(self.loss, raw, p.loss_threshold);
+            r[i] = res;
             let row = &mut jac[i * nf..(i + 1) * nf];
             for (j, &idx) in self.free.iter().enumerate() {
-                row[j] = p.weight * scale * self.grad[idx];
+                row[j] = factor * p.weight * scale * self.grad[idx];
             }
         }
         if !self.penalty_ks.is_empty() {
@@ -151,6 +158,34 @@ impl Residuals for Problem<'_> {
             }
         }
         r.iter().all(|v| v.is_finite())
+    }
+}
+
+/// The transformed residual and its derivative d r̃ / d r for `loss` with threshold `c` (plain when c is not
+/// finite or the residual lies within it).
+fn robust(loss: Loss, r: f64, c: f64) -> (f64, f64) {
+    if !(c.is_finite() && c > 0.0) {
+        return (r, 1.0);
+    }
+    let u = r.abs() / c;
+    match loss {
+        Loss::Linear | Loss::Auto => (r, 1.0),
+        Loss::Huber => {
+            if u <= 1.0 {
+                (r, 1.0)
+            } else {
+                let f = (2.0 * u - 1.0).sqrt();
+                (r.signum() * c * f, 1.0 / f)
+            }
+        }
+        Loss::SoftL1 => {
+            if u < 1e-8 {
+                return (r, 1.0);
+            }
+            let q = (1.0 + u * u).sqrt();
+            let f = (2.0 * (q - 1.0)).sqrt();
+            (r.signum() * c * f, u / (f * q))
+        }
     }
 }
 
@@ -273,8 +308,8 @@ fn at_bounds(model: &dyn SmileModel, params: &[f64], rc: &ResolvedConfig) -> Vec
         .collect()
 }
 
-/// Data-dependent bounds for raw SVI where the user gave none (as scipy's reference fit does): a ≥ −max w
-/// over the used quotes and m within the quoted k range widened by half its span on each side. Without
+/// Data-dependent bounds for raw SVI where the user gave none (as scipy's reference fit does): a ≥ −4·max w
+/// over the used quotes and m within the quoted k range widened by its span on each side. Without
 /// them the least-squares problem has flat valleys towards a → −∞, b → ∞, |ρ| → 1, |m| → ∞ (the smile
 /// becomes a parabola over the quoted range) along which LM crawls for thousands of iterations while the
 /// curve on the data barely changes, and the wings go wild.
@@ -283,7 +318,7 @@ fn tighten_svi_bounds(rc: &mut ResolvedConfig, points: &[Point], t: f64) -> Opti
     let max_w = points.iter().map(|p| p.vol * p.vol * t).fold(0.0, f64::max);
     let (kmin, kmax) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.k), b.max(p.k)));
     let span = kmax - kmin;
-    let wanted = [(0, -2.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)];
+    let wanted = [(0, -4.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)];
     for (i, lo, hi) in wanted {
         let name = crate::models::SVI_PARAMS[i];
         if rc.config.bounds.contains_key(name) || rc.fixed[i].is_some() {
@@ -428,7 +463,7 @@ fn solve(
             (Some(b), Some(a)) if a > b => a - b,
             _ => f64::NAN,
         });
-        points.push(Point { k: q.k, kind: q.kind, vol, target, weight: 1.0 });
+        points.push(Point { k: q.k, kind: q.kind, vol, target, weight: 1.0, loss_threshold: f64::INFINITY });
     }
     report.n_quotes = points.len();
     if points.len() < free.len() + 1 {
@@ -454,6 +489,18 @@ fn solve(
                 p.weight = if s.is_finite() && med > 0.0 { med / s } else { 1.0 };
             }
         }
+    }
+    let loss = config.effective_loss();
+    if loss != Loss::Linear {
+        for (p, s) in points.iter_mut().zip(&spreads) {
+            // Spread in objective units: vol spread, or vega × vol spread for prices.
+            let unit = match config.objective {
+                Objective::Vol => *s,
+                Objective::Price => normalized_vega(p.k, p.vol, t) * s,
+            };
+            p.loss_threshold = config.loss_scale * unit * p.weight;
+        }
+        report.notes.push(format!("loss: {loss:?} at {} spread units", config.loss_scale));
     }
     if config.solver == Solver::Lbfgs {
         return Err("solver lbfgs is not available yet; use lm".to_owned());
@@ -484,7 +531,6 @@ fn solve(
             report.notes.push("warm start ignored: wrong length or not finite".to_owned());
         }
     }
-    let n_warm = starts.len();
     if model.name() == "svi" && rc.bounds.len() == 5 {
         let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
         let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
@@ -502,13 +548,14 @@ fn solve(
     } else {
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     }
-    let opts = LmOptions { max_iterations: config.max_iterations, ..LmOptions::default() };
+    let opts = LmOptions { max_iterations: config.max_iterations, ftol: 1e-10, ..LmOptions::default() };
     let mut best: Option<(Solved, f64, Option<String>)> = None;
     let (mut iterations, mut evaluations) = (0, 0);
     let mut last_failure = String::from("no starting point inside the model's domain");
     for (si, (start, note)) in starts.iter().enumerate() {
-        // Warm start first; cold starts only when it did not give a good fit.
-        if si >= n_warm && n_warm > 0 && best.as_ref().is_some_and(|b| b.2.is_none() && b.0.stop.is_converged()) {
+        // Warm start first; further starts only when the previous ones did not give a good fit (the refined
+        // quasi-explicit start is close to the optimum, so one converged, non-degenerate run is enough).
+        if si > 0 && best.as_ref().is_some_and(|b| b.2.is_none() && b.0.stop.is_converged()) {
             break;
         }
         let mut problem = Problem {
@@ -516,6 +563,7 @@ fn solve(
             points: &points,
             t,
             objective: config.objective,
+            loss,
             free: &free,
             full: start.clone(),
             grad: vec![0.0; start.len()],

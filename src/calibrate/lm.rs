@@ -1,8 +1,9 @@
 //! Levenberg–Marquardt for small bound-constrained least-squares problems min ½‖r(x)‖², lo ≤ x ≤ hi.
 //!
-//! Bounds are handled by **projection**: a trial step is projected onto the box, and parameters on a bound
-//! whose gradient points out of the box are frozen for the step (a simple active set), so the solver never
-//! evaluates the model outside the bounds. The damped normal equations (JᵀJ + λ·diag(JᵀJ))·δ = −Jᵀr are
+//! Bounds are handled by an **active set**: parameters on a bound whose gradient points out of the box are
+//! frozen for the step, and a parameter whose step would leave the box is pinned at its bound while the damped
+//! system is solved again for the others (rather than clipping the step, which turns it into a poor direction
+//! and makes LM crawl along the bound), so the solver never evaluates the model outside the bounds. The damped normal equations (JᵀJ + λ·diag(JᵀJ))·δ = −Jᵀr are
 //! solved by Cholesky (n ≤ ~10 parameters). λ follows Nielsen's update from the gain ratio of the projected
 //! step. The residual function may refuse a point (outside the model's domain, non-finite values): the step
 //! is then rejected like a step that increases the cost.
@@ -87,7 +88,12 @@ pub trait Residuals {
 
 /// Cholesky solve of the n × n symmetric system `a·x = b` (row-major); `None` when not positive definite.
 pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; n * n];
+    let (mut l, mut x) = (vec![0.0; n * n], vec![0.0; n]);
+    cholesky_solve_into(a, b, n, &mut l, &mut x).then_some(x)
+}
+
+/// [`cholesky_solve`] into caller buffers (`l`: n·n, `x`: n); `false` when not positive definite.
+fn cholesky_solve_into(a: &[f64], b: &[f64], n: usize, l: &mut [f64], x: &mut [f64]) -> bool {
     for i in 0..n {
         for j in 0..=i {
             let mut s = a[i * n + j];
@@ -96,7 +102,7 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
             }
             if i == j {
                 if !(s > 0.0) || !s.is_finite() {
-                    return None;
+                    return false;
                 }
                 l[i * n + i] = s.sqrt();
             } else {
@@ -104,23 +110,22 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
             }
         }
     }
-    let mut y = vec![0.0; n];
+    // Forward substitution into x, then back substitution in place.
     for i in 0..n {
         let mut s = b[i];
         for k in 0..i {
-            s -= l[i * n + k] * y[k];
+            s -= l[i * n + k] * x[k];
         }
-        y[i] = s / l[i * n + i];
+        x[i] = s / l[i * n + i];
     }
-    let mut x = vec![0.0; n];
     for i in (0..n).rev() {
-        let mut s = y[i];
+        let mut s = x[i];
         for k in i + 1..n {
             s -= l[k * n + i] * x[k];
         }
         x[i] = s / l[i * n + i];
     }
-    Some(x)
+    true
 }
 
 fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut [f64], g: &mut [f64]) {
@@ -184,12 +189,17 @@ pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &
     let mut iterations = 0;
     let mut stop = LmStop::MaxIterations;
     let mut x_new = vec![0.0; n];
+    // Work buffers (no allocation per iteration).
+    let (mut blocked, mut pinned) = (vec![false; n], vec![None::<f64>; n]);
+    let mut free: Vec<usize> = Vec::with_capacity(n);
+    let (mut af, mut bf, mut chol, mut delta) = (vec![0.0; n * n], vec![0.0; n], vec![0.0; n * n], vec![0.0; n]);
+    let mut d = vec![0.0; n];
     while iterations < opts.max_iterations {
         iterations += 1;
         // Active set: a parameter on a bound with the descent direction pointing out of the box is frozen.
-        let blocked: Vec<bool> = (0..n)
-            .map(|i| (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0) || upper[i] <= lower[i])
-            .collect();
+        for i in 0..n {
+            blocked[i] = (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0) || upper[i] <= lower[i];
+        }
         let rnorm = (2.0 * cost).sqrt();
         let gmax = (0..n)
             .filter(|&i| !blocked[i])
@@ -206,19 +216,43 @@ pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &
             stop = LmStop::ConvergedGradient;
             break;
         }
-        let free: Vec<usize> = (0..n).filter(|&i| !blocked[i]).collect();
-        let nf = free.len();
-        let mut af = vec![0.0; nf * nf];
-        let mut bf = vec![0.0; nf];
-        for (p, &i) in free.iter().enumerate() {
-            for (q, &j) in free.iter().enumerate() {
-                af[p * nf + q] = a[i * n + j];
-            }
-            let d = a[i * n + i].max(1e-12 * max_diag.max(1e-300));
-            af[p * nf + p] += lambda * d;
-            bf[p] = -g[i];
+        // Pinned parameters keep a fixed step: 0 for the blocked ones, and "up to its bound" for a free
+        // parameter whose step would leave the box; the damped system is solved again for the others (a
+        // step merely clipped onto the box would change direction, predict no decrease, and make the solver
+        // crawl along the bound).
+        for i in 0..n {
+            pinned[i] = blocked[i].then_some(0.0);
         }
-        let Some(delta) = cholesky_solve(&af, &bf, nf) else {
+        let solved = loop {
+            free.clear();
+            free.extend((0..n).filter(|&i| pinned[i].is_none()));
+            let nf = free.len();
+            for (p, &i) in free.iter().enumerate() {
+                for (q, &j) in free.iter().enumerate() {
+                    af[p * nf + q] = a[i * n + j];
+                }
+                let d = a[i * n + i].max(1e-12 * max_diag.max(1e-300));
+                af[p * nf + p] += lambda * d;
+                bf[p] = -g[i] - (0..n).filter_map(|j| pinned[j].map(|s| a[i * n + j] * s)).sum::<f64>();
+            }
+            if !cholesky_solve_into(&af[..nf * nf], &bf[..nf], nf, &mut chol, &mut delta) {
+                break false;
+            }
+            let mut more = false;
+            for (p, &i) in free.iter().enumerate() {
+                if x[i] + delta[p] < lower[i] {
+                    pinned[i] = Some(lower[i] - x[i]);
+                    more = true;
+                } else if x[i] + delta[p] > upper[i] {
+                    pinned[i] = Some(upper[i] - x[i]);
+                    more = true;
+                }
+            }
+            if !more || nf <= 1 {
+                break true;
+            }
+        };
+        if !solved {
             lambda *= nu;
             nu *= 2.0;
             if lambda > 1e20 {
@@ -228,11 +262,18 @@ pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &
             continue;
         };
         x_new.copy_from_slice(&x);
+        for i in 0..n {
+            if let Some(s) = pinned[i] {
+                x_new[i] += s;
+            }
+        }
         for (p, &i) in free.iter().enumerate() {
             x_new[i] += delta[p];
         }
         clamp(&mut x_new);
-        let d: Vec<f64> = (0..n).map(|i| x_new[i] - x[i]).collect();
+        for i in 0..n {
+            d[i] = x_new[i] - x[i];
+        }
         let dnorm = d.iter().map(|v| v * v).sum::<f64>().sqrt();
         let xnorm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
         // Predicted reduction of ½‖r‖² by the linear model along the projected step.

@@ -6,7 +6,43 @@
 //! (c ≥ 0, |d| ≤ 0.999·c, c within b's bounds — refitting the remaining unknowns on each active constraint —
 //! and a + σ·√(c² − d²) ≥ 0 by raising a). Candidates are ranked by the actual vol-space cost.
 
-use super::lm::cholesky_solve;
+/// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system, on the stack.
+fn small_cholesky_solve(a: &[f64; 9], b: &[f64; 3], n: usize) -> Option<[f64; 3]> {
+    let mut l = [0.0; 9];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= l[i * n + k] * l[j * n + k];
+            }
+            if i == j {
+                if !(s > 0.0) || !s.is_finite() {
+                    return None;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    let mut y = [0.0; 3];
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[i * n + k] * y[k];
+        }
+        y[i] = s / l[i * n + i];
+    }
+    let mut x = [0.0; 3];
+    for i in (0..n).rev() {
+        let mut s = y[i];
+        for k in i + 1..n {
+            s -= l[k * n + i] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+    Some(x)
+}
 
 /// A starting point and its vol-space cost Σ (weight·(σ_model − σ_mid))².
 #[derive(Clone, Debug, PartialEq)]
@@ -17,96 +53,171 @@ pub struct SviStart {
     pub cost: f64,
 }
 
-/// Fits (a, d, c) by weighted least squares with the columns selected by `cols` (0: 1, 1: x, 2: z, 3: z + s·x
-/// combined, see below); returns the coefficients in `cols` order.
-fn wls(rows: &[[f64; 4]], w2: &[f64], y: &[f64], cols: &[usize]) -> Option<Vec<f64>> {
-    let n = cols.len();
-    let mut a = vec![0.0; n * n];
-    let mut b = vec![0.0; n];
-    for ((row, &wt), &yi) in rows.iter().zip(w2).zip(y) {
-        for p in 0..n {
-            b[p] += wt * row[cols[p]] * yi;
-            for q in 0..n {
-                a[p * n + q] += wt * row[cols[p]] * row[cols[q]];
-            }
-        }
-    }
-    // Tiny ridge so that collinear columns (σ large against the k range) still solve.
-    let scale = (0..n).map(|i| a[i * n + i]).fold(0.0, f64::max);
-    for i in 0..n {
-        a[i * n + i] += 1e-12 * scale.max(1e-300);
-    }
-    cholesky_solve(&a, &b, n)
+const RHO_MAX: f64 = 0.999;
+
+/// Weighted moments of the basis (1, x, z) with z = √(x² + s²), x = k − m, and of the target y: the whole
+/// linear problem for fixed (m, s) in O(1) storage, so that every active set is solved in O(1).
+struct Moments {
+    /// Σ w·bᵢ·bⱼ over the basis b = (1, x, z).
+    mm: [[f64; 3]; 3],
+    /// Σ w·bᵢ·y.
+    mv: [f64; 3],
+    /// Σ w·y².
+    yy: f64,
 }
 
-/// (a, d, c) for fixed (m, s), projected onto the SVI domain with b = c ≤ `b_max`.
-fn solve_fixed_m_s(ks: &[f64], w_target: &[f64], w2: &[f64], m: f64, s: f64, b_max: f64) -> Option<(f64, f64, f64)> {
-    const RHO_MAX: f64 = 0.999;
-    let rows: Vec<[f64; 4]> = ks
-        .iter()
-        .map(|&k| {
+impl Moments {
+    fn new(ks: &[f64], w_target: &[f64], w2: &[f64], m: f64, s: f64) -> Moments {
+        let (mut mm, mut mv, mut yy) = ([[0.0; 3]; 3], [0.0; 3], 0.0);
+        let s2 = s * s;
+        for ((&k, &y), &wt) in ks.iter().zip(w_target).zip(w2) {
             let x = k - m;
-            [1.0, x, (x * x + s * s).sqrt(), 0.0]
-        })
-        .collect();
-    let coef = wls(&rows, w2, w_target, &[0, 1, 2])?;
-    let (mut a, mut d, mut c) = (coef[0], coef[1], coef[2]);
-    if c < 0.0 || d.abs() > RHO_MAX * c || c > b_max {
-        // Try each active constraint on ρ (d = ±ρmax·c) and on c (c = b_max), keep the feasible best.
-        let mut best: Option<(f64, f64, f64, f64)> = None;
-        let mut consider = |a: f64, d: f64, c: f64| {
-            if !(c >= 0.0 && d.abs() <= RHO_MAX * c * (1.0 + 1e-12) && c <= b_max * (1.0 + 1e-12)) {
-                return;
-            }
-            let sse: f64 = rows
-                .iter()
-                .zip(w2)
-                .zip(w_target)
-                .map(|((r, &wt), &y)| {
-                    let e = a + d * r[1] + c * r[2] - y;
-                    wt * e * e
-                })
-                .sum();
-            if best.is_none_or(|b| sse < b.3) {
-                best = Some((a, d, c, sse));
-            }
-        };
-        for sign in [-1.0, 1.0] {
-            let combined: Vec<[f64; 4]> =
-                rows.iter().map(|r| [r[0], r[1], r[2], r[2] + sign * RHO_MAX * r[1]]).collect();
-            if let Some(v) = wls(&combined, w2, w_target, &[0, 3]) {
-                let c = v[1].clamp(0.0, b_max);
-                // Refit a for the clamped c.
-                let a = refit_level(&combined, w2, w_target, |r| c * r[3]);
-                consider(a, sign * RHO_MAX * c, c);
-            }
+            let z = (x * x + s2).sqrt();
+            let (wx, wz) = (wt * x, wt * z);
+            mm[0][0] += wt;
+            mm[0][1] += wx;
+            mm[0][2] += wz;
+            mm[1][1] += wx * x;
+            mm[1][2] += wx * z;
+            mm[2][2] += wz * z;
+            mv[0] += wt * y;
+            mv[1] += wx * y;
+            mv[2] += wz * y;
+            yy += wt * y * y;
         }
-        // c = b_max, ρ free.
-        let shifted: Vec<f64> = rows.iter().zip(w_target).map(|(r, &y)| y - b_max * r[2]).collect();
-        if let Some(v) = wls(&rows, w2, &shifted, &[0, 1]) {
-            consider(v[0], v[1], b_max);
-        }
-        // Flat smile (c = 0).
-        let a_flat = refit_level(&rows, w2, w_target, |_| 0.0);
-        consider(a_flat, 0.0, 0.0);
-        let (ba, bd, bc, _) = best?;
-        (a, d, c) = (ba, bd, bc);
+        mm[1][0] = mm[0][1];
+        mm[2][0] = mm[0][2];
+        mm[2][1] = mm[1][2];
+        Moments { mm, mv, yy }
     }
+
+    /// Weighted SSE of θ = (a, d, c).
+    fn sse(&self, th: &[f64; 3]) -> f64 {
+        let mut q = 0.0;
+        for i in 0..3 {
+            for j in 0..3 {
+                q += th[i] * self.mm[i][j] * th[j];
+            }
+            q -= 2.0 * self.mv[i] * th[i];
+        }
+        q + self.yy
+    }
+
+    /// Minimises the SSE over θ = θ0 + P·u (P: up to 3 columns); returns θ.
+    fn solve(&self, th0: [f64; 3], cols: &[[f64; 3]]) -> Option<[f64; 3]> {
+        let n = cols.len();
+        if n == 0 {
+            return Some(th0);
+        }
+        let mut a = [0.0; 9];
+        let mut b = [0.0; 3];
+        // r = v − M·θ0.
+        let mut r = self.mv;
+        for i in 0..3 {
+            for j in 0..3 {
+                r[i] -= self.mm[i][j] * th0[j];
+            }
+        }
+        let mut scale = 0.0f64;
+        for p in 0..n {
+            let mut mp = [0.0; 3];
+            for i in 0..3 {
+                for j in 0..3 {
+                    mp[i] += self.mm[i][j] * cols[p][j];
+                }
+            }
+            for q in 0..n {
+                a[p * n + q] = (0..3).map(|i| cols[q][i] * mp[i]).sum();
+            }
+            b[p] = (0..3).map(|i| cols[p][i] * r[i]).sum();
+            scale = scale.max(a[p * n + p]);
+        }
+        // Tiny ridge so that collinear columns (σ large against the k range) still solve.
+        for p in 0..n {
+            a[p * n + p] += 1e-12 * scale.max(1e-300);
+        }
+        let u = small_cholesky_solve(&a, &b, n)?;
+        let mut th = th0;
+        for p in 0..n {
+            for i in 0..3 {
+                th[i] += cols[p][i] * u[p];
+            }
+        }
+        Some(th)
+    }
+}
+
+/// (a, d, c) for fixed (m, s): the weighted least-squares fit in total variance over the SVI domain
+/// (c ≥ 0, |d| ≤ 0.999·c, c ≤ `b_max`) with a ≥ `a_min`. The problem is a convex QP with few constraints: the
+/// unconstrained solution when feasible, else the best feasible solution over the faces of the constraint
+/// set (each an equality-constrained least-squares problem). Returns (a, d, c, weighted SSE).
+fn solve_fixed_m_s(mo: &Moments, s: f64, a_min: f64, b_max: f64) -> Option<(f64, f64, f64, f64)> {
+    let feasible = |th: &[f64; 3]| -> bool {
+        th[2] >= -1e-14
+            && th[1].abs() <= RHO_MAX * th[2] * (1.0 + 1e-12) + 1e-14
+            && th[2] <= b_max * (1.0 + 1e-12)
+            && th[0] >= a_min - 1e-14 * a_min.abs().max(1.0)
+    };
+    let unconstrained = mo.solve([0.0; 3], &[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+    let mut best: Option<([f64; 3], f64)> = unconstrained.filter(feasible).map(|th| (th, mo.sse(&th)));
+    // Faces: (θ0, free directions). Single constraints first; faces with two or more active constraints only
+    // when no single-constraint face gives a feasible point (the best feasible face point is the QP optimum
+    // whenever the optimum has one active constraint, and a close start otherwise).
+    let (e_a, e_d, e_c) = ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]);
+    let (up, down) = ([0.0, RHO_MAX, 1.0], [0.0, -RHO_MAX, 1.0]);
+    let a_ok = a_min.is_finite();
+    let single: [(bool, [f64; 3], &[[f64; 3]]); 5] = [
+        (a_ok, [a_min, 0.0, 0.0], &[e_d, e_c]),
+        (true, [0.0; 3], &[e_a, up]),
+        (true, [0.0; 3], &[e_a, down]),
+        (true, [0.0, 0.0, b_max], &[e_a, e_d]),
+        (true, [0.0; 3], &[e_a]),
+    ];
+    let double: [(bool, [f64; 3], &[[f64; 3]]); 6] = [
+        (a_ok, [a_min, 0.0, 0.0], &[up]),
+        (a_ok, [a_min, 0.0, 0.0], &[down]),
+        (a_ok, [a_min, 0.0, b_max], &[e_d]),
+        (a_ok, [a_min, 0.0, 0.0], &[]),
+        (true, [0.0, RHO_MAX * b_max, b_max], &[e_a]),
+        (true, [0.0, -RHO_MAX * b_max, b_max], &[e_a]),
+    ];
+    for faces in [&single[..], &double[..]] {
+        if best.is_some() {
+            break;
+        }
+        for &(usable, th0, cols) in faces {
+            if !usable {
+                continue;
+            }
+            let Some(th) = mo.solve(th0, cols) else { continue };
+            if !feasible(&th) {
+                continue;
+            }
+            let sse = mo.sse(&th);
+            if best.is_none_or(|b| sse < b.1) {
+                best = Some((th, sse));
+            }
+        }
+    }
+    if best.is_none() {
+        // a = a_min with c = b_max and |ρ| at its limit.
+        for sign in [-1.0, 1.0] {
+            if a_ok {
+                let th = [a_min, sign * RHO_MAX * b_max, b_max];
+                let sse = mo.sse(&th);
+                if best.is_none_or(|b| sse < b.1) {
+                    best = Some((th, sse));
+                }
+            }
+        }
+    }
+    let ([mut a, d, c], sse) = best?;
+    let c = c.max(0.0);
     let min_w = a + s * (c * c - d * d).max(0.0).sqrt();
     if min_w < 0.0 {
         a -= min_w;
     }
-    Some((a, d, c))
-}
-
-/// Weighted mean of y − f(row): the best level `a` for a fixed shape.
-fn refit_level(rows: &[[f64; 4]], w2: &[f64], y: &[f64], f: impl Fn(&[f64; 4]) -> f64) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for ((r, &wt), &yi) in rows.iter().zip(w2).zip(y) {
-        num += wt * (yi - f(r));
-        den += wt;
-    }
-    num / den
+    Some((a, d, c, sse))
 }
 
 /// Vol-space cost of raw SVI parameters.
@@ -125,6 +236,7 @@ pub fn vol_cost(p: &[f64; 5], ks: &[f64], vols: &[f64], weights: &[f64], t: f64)
 }
 
 /// Up to `keep` best starts (lowest vol-space cost first) from a grid of (m, σ) over the quotes' k range,
+/// each of the best grid points refined by a pattern search in (m, ln σ) on the total-variance objective,
 /// clamped into `bounds` ((a, b, ρ, m, σ) order). `ks`, `vols` (mid IVs), `weights` per used quote.
 pub fn quasi_explicit_starts(
     ks: &[f64],
@@ -142,36 +254,70 @@ pub fn quasi_explicit_starts(
     let (kmin, kmax) = ks.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &k| (lo.min(k), hi.max(k)));
     let span = (kmax - kmin).max(1e-3);
     let b_max = bounds[1].1.max(bounds[1].0);
-    let ms = [-0.3, -0.15, -0.05, 0.0, 0.05, 0.15, 0.3].map(|f| f * span);
-    let ss = [0.02, 0.05, 0.1, 0.2, 0.4, 0.8].map(|f| f * span);
-    let mut out: Vec<SviStart> = Vec::with_capacity(ms.len() * ss.len());
+    let a_min = bounds[0].0;
+    let (m_lo, m_hi) = bounds[3];
+    let (s_lo, s_hi) = bounds[4];
+    // The candidate for (m, s): (params, total-variance SSE).
+    let eval = |w2: &[f64], m: f64, s: f64| -> Option<([f64; 5], f64)> {
+        let m = m.clamp(m_lo, m_hi);
+        let s = s.clamp(s_lo, s_hi);
+        let mo = Moments::new(ks, &w_target, w2, m, s);
+        let (a, d, c, sse) = solve_fixed_m_s(&mo, s, a_min, b_max)?;
+        let b = c.max(bounds[1].0);
+        let rho = if c > 0.0 { d / c } else { 0.0 };
+        let p = [a.clamp(bounds[0].0, bounds[0].1), b, rho.clamp(bounds[2].0, bounds[2].1), m, s];
+        sse.is_finite().then_some((p, sse))
+    };
+    let ms = [-0.3, -0.1, 0.0, 0.1, 0.3].map(|f| f * span);
+    let ss = [0.03, 0.1, 0.3, 0.8, 1.6].map(|f| f * span);
+    let mut grid: Vec<([f64; 5], f64)> = Vec::with_capacity(ms.len() * ss.len());
     for &m in &ms {
-        let m = m.clamp(bounds[3].0, bounds[3].1);
         for &s in &ss {
-            let s = s.clamp(bounds[4].0, bounds[4].1);
-            let Some((a, d, c)) = solve_fixed_m_s(ks, &w_target, &w2, m, s, b_max) else { continue };
-            let b = c.max(bounds[1].0);
-            let rho = if c > 0.0 { d / c } else { 0.0 };
-            let mut p = [a, b, rho.clamp(bounds[2].0, bounds[2].1), m, s];
-            p[0] = p[0].clamp(bounds[0].0, bounds[0].1);
-            let cost = vol_cost(&p, ks, vols, weights, t);
-            if cost.is_finite() {
-                out.push(SviStart { params: p, cost });
+            if let Some(c) = eval(&w2, m, s) {
+                grid.push(c);
             }
         }
     }
-    out.sort_by(|x, y| x.cost.total_cmp(&y.cost));
-    // Keep distinct starts (different m or σ).
-    let mut kept: Vec<SviStart> = Vec::new();
-    for s in out {
-        if kept.len() >= keep {
+    grid.sort_by(|x, y| x.1.total_cmp(&y.1));
+    let distinct = |kept: &[SviStart], p: &[f64; 5]| {
+        kept.iter().all(|k| (k.params[3] - p[3]).abs() > 1e-9 * span || (k.params[4] - p[4]).abs() > 1e-9 * span)
+    };
+    let mut out: Vec<SviStart> = Vec::new();
+    for (p0, sse0) in grid {
+        if out.len() >= keep {
             break;
         }
-        if kept.iter().all(|k| (k.params[3] - s.params[3]).abs() > 1e-12 || (k.params[4] - s.params[4]).abs() > 1e-12) {
-            kept.push(s);
+        if !distinct(&out, &p0) {
+            continue;
+        }
+        // Pattern search in (m, ln s) from the grid point; only the best grid point is refined (the others
+        // are fallbacks for a failed or degenerate fit).
+        let (mut p, mut sse) = (p0, sse0);
+        let (mut hm, mut hs) = (0.05 * span, 0.4f64);
+        let mut evals = if out.is_empty() { 0 } else { usize::MAX };
+        while hm > 4e-3 * span && evals < 30 {
+            let mut moved = false;
+            for (dm, ds) in [(hm, 0.0), (-hm, 0.0), (0.0, hs), (0.0, -hs)] {
+                evals += 1;
+                if let Some((q, e)) = eval(&w2, p[3] + dm, p[4] * ds.exp()) {
+                    if e < sse {
+                        (p, sse, moved) = (q, e, true);
+                        break;
+                    }
+                }
+            }
+            if !moved {
+                hm *= 0.5;
+                hs *= 0.5;
+            }
+        }
+        let cost = vol_cost(&p, ks, vols, weights, t);
+        if cost.is_finite() && distinct(&out, &p) {
+            out.push(SviStart { params: p, cost });
         }
     }
-    kept
+    out.sort_by(|x, y| x.cost.total_cmp(&y.cost));
+    out
 }
 
 #[cfg(test)]

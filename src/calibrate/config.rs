@@ -20,16 +20,16 @@ pub enum Objective {
     Price,
 }
 
-/// Weight of each residual.
+/// Weight of each residual (`FitConfig`'s default is `Spread`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {
-    /// All quotes alike.
-    #[default]
+    /// All quotes alike (the reference objective of scipy and QuantLib).
     Equal,
     /// Black vega at the mid vol (normalised so that the largest is 1).
     Vega,
     /// Inverse bid/ask vol spread (normalised so that the median is 1).
+    #[default]
     Spread,
 }
 

@@ -16,6 +16,8 @@ use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, 
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 use super::svi_start::quasi_explicit_starts;
+// SABR starts (declared here rather than in calibrate/mod.rs; `pub mod sabr_start;` there would export it).
+use super::sabr_start::sabr_starts;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
 use crate::models::SmileModel;
@@ -25,8 +27,11 @@ use crate::pricing::{norm_pdf, OptionKind};
 pub const BUTTERFLY_POINTS: usize = 401;
 /// Half-width of the butterfly k range at T = 1 (scaled by √T).
 pub const BUTTERFLY_HALF_WIDTH: f64 = 1.5;
-/// Points of the no-arbitrage penalty grid.
-const PENALTY_POINTS: usize = 61;
+/// Rounds of the no-arbitrage penalty (the penalty weight grows 10× per round until the butterfly check passes).
+const PENALTY_ROUNDS: usize = 8;
+/// Target margin of the penalty: g(k) ≥ this on the check grid (so that the penalised optimum, which may sit
+/// a little below the target, still has g ≥ 0).
+const PENALTY_MARGIN: f64 = 1e-4;
 
 /// The butterfly k range of a slice (see the module docs).
 pub fn butterfly_range(t_years: f64, quotes_k: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -100,7 +105,7 @@ impl Problem<'_> {
         if g.is_nan() {
             1.0
         } else {
-            self.penalty_scale * (-g).max(0.0)
+            self.penalty_scale * (PENALTY_MARGIN - g).max(0.0)
         }
     }
 }
@@ -429,7 +434,15 @@ fn solve(
     if !(slice.forward > 0.0) || !slice.forward.is_finite() {
         return Err(format!("bad forward {}", slice.forward));
     }
-    let rc = config.validate(model).map_err(|e| format!("bad configuration: {e}"))?;
+    let mut rc = config.validate(model).map_err(|e| format!("bad configuration: {e}"))?;
+    // A parameter whose bounds coincide (e.g. SABR's β fixed through the model, bounds (β, β)) is fixed: it
+    // leaves the problem and is not reported as sitting on a bound.
+    for i in 0..rc.bounds.len() {
+        let (lo, hi) = rc.bounds[i];
+        if rc.fixed[i].is_none() && lo == hi {
+            rc.fixed[i] = Some(lo);
+        }
+    }
     let free = rc.free_indices();
     if slice.quotes.iter().all(|q| q.status != QuoteStatus::Ok) {
         let one_sided =
@@ -505,7 +518,6 @@ fn solve(
     if config.solver == Solver::Lbfgs {
         return Err("solver lbfgs is not available yet; use lm".to_owned());
     }
-    let mut rc = rc;
     if model.name() == "svi" && rc.bounds.len() == 5 {
         if let Some(note) = tighten_svi_bounds(&mut rc, &points, t) {
             report.notes.push(note);
@@ -545,6 +557,21 @@ fn solve(
             );
             starts.push((p, note));
         }
+    } else if model.name() == "sabr" && rc.bounds.len() == 4 {
+        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
+        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
+        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
+        for s in sabr_starts(model, &ks, &vols, &weights, t, slice.forward, &rc.bounds, &rc.fixed, 2) {
+            let note = format!(
+                "start: SABR grid (alpha = {:.6}, rho = {:.2}, nu = {:.2}, start RMSE {:.3} vol pts)",
+                s.params[0],
+                s.params[2],
+                s.params[3],
+                100.0 * (s.cost / points.len() as f64).sqrt()
+            );
+            starts.push((prepare(&s.params), note));
+        }
+        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     } else {
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     }
@@ -552,6 +579,8 @@ fn solve(
     let mut best: Option<(Solved, f64, Option<String>)> = None;
     let (mut iterations, mut evaluations) = (0, 0);
     let mut last_failure = String::from("no starting point inside the model's domain");
+    let mut no_arb_notes: Vec<String> = Vec::new();
+    let mut best_no_arb_note: Option<String> = None;
     for (si, (start, note)) in starts.iter().enumerate() {
         // Warm start first; further starts only when the previous ones did not give a good fit (the refined
         // quasi-explicit start is close to the optimum, so one converged, non-degenerate run is enough).
@@ -579,20 +608,43 @@ fn solve(
             continue;
         }
         if config.no_arbitrage {
-            problem.set(&res.x);
-            let params = problem.full.clone();
             let (lo, hi) = butterfly_range(t, slice.quotes.iter().map(|q| q.k));
-            if !crate::arbitrage::butterfly_check(model, &params, lo, hi, BUTTERFLY_POINTS).ok {
+            let passes = |full: &[f64]| crate::arbitrage::butterfly_check(model, full, lo, hi, BUTTERFLY_POINTS).ok;
+            problem.set(&res.x);
+            if !passes(&problem.full) {
+                // Penalise max(margin − g, 0) on the very grid of the butterfly check, with a weight growing
+                // 10× per round until the check passes.
                 let rms = (2.0 * res.cost / points.len() as f64).sqrt().max(1e-4);
-                problem.penalty_ks =
-                    (0..PENALTY_POINTS).map(|i| lo + (hi - lo) * i as f64 / (PENALTY_POINTS - 1) as f64).collect();
-                problem.penalty_scale = 100.0 * rms;
-                let res2 = minimize(&mut problem, &res.x, &lower, &upper, &opts);
-                iterations += res2.iterations;
-                evaluations += res2.evaluations;
-                if !matches!(res2.stop, LmStop::Failed(_)) {
-                    res = res2;
+                problem.penalty_ks = check_grid(lo, hi, BUTTERFLY_POINTS);
+                let mut scale = 100.0 * rms;
+                let mut rounds = 0;
+                while rounds < PENALTY_ROUNDS {
+                    rounds += 1;
+                    problem.penalty_scale = scale;
+                    let res2 = minimize(&mut problem, &res.x, &lower, &upper, &opts);
+                    iterations += res2.iterations;
+                    evaluations += res2.evaluations;
+                    if !matches!(res2.stop, LmStop::Failed(_)) {
+                        res = res2;
+                    }
+                    problem.set(&res.x);
+                    if passes(&problem.full) {
+                        break;
+                    }
+                    scale *= 10.0;
                 }
+                let mut how = format!("no-arbitrage: penalty on g over {BUTTERFLY_POINTS} points, {rounds} round(s)");
+                if !passes(&problem.full) && model.name() == "svi" {
+                    if let Some((x, lambda)) = svi_flatten(model, &problem.full, &free, &passes) {
+                        res.x = x;
+                        how = format!("{how}, then skew/curvature scaled by {lambda:.4} towards a flat smile");
+                    }
+                }
+                problem.set(&res.x);
+                if !passes(&problem.full) {
+                    how = format!("{how}: the butterfly check still fails");
+                }
+                no_arb_notes.push(how);
             }
         }
         problem.set(&res.x);
@@ -612,8 +664,11 @@ fn solve(
             let solved =
                 Solved { params, stop: res.stop, iterations: 0, evaluations: 0, start_note: note.clone(), at_bound };
             best = Some((solved, cost, degenerate_reason));
+            best_no_arb_note = no_arb_notes.last().cloned();
         }
+        no_arb_notes.clear();
     }
+    report.notes.extend(best_no_arb_note);
     let Some((mut solved, _, degenerate_reason)) = best else {
         return Err(last_failure);
     };
@@ -629,6 +684,54 @@ fn solve(
         return Err(reason);
     }
     Ok(solved)
+}
+
+/// `n` ≥ 2 evenly spaced points from `lo` to `hi` inclusive, exactly as [`crate::arbitrage::butterfly_check`]
+/// lays out its grid (so that a penalty on these points enforces that check).
+fn check_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let n = n.max(2);
+    let step = (hi - lo) / (n - 1) as f64;
+    (0..n).map(|i| if i + 1 == n { hi } else { lo + step * i as f64 }).collect()
+}
+
+/// Last resort for raw SVI when the penalty did not remove butterfly arbitrage: blend the free parameters a
+/// and b towards a flat smile (b = 0, a = the fitted total variance at k = 0; g ≡ 1 there), keeping ρ, m, σ,
+/// with the largest blend factor λ ∈ [0, 1] (bisection) whose smile passes the check. Returns the free
+/// parameter vector and λ, or `None` when a or b is fixed (no flat smile is reachable).
+fn svi_flatten(
+    model: &dyn SmileModel,
+    full: &[f64],
+    free: &[usize],
+    passes: &dyn Fn(&[f64]) -> bool,
+) -> Option<(Vec<f64>, f64)> {
+    if !(free.contains(&0) && free.contains(&1)) {
+        return None;
+    }
+    let w_atm = model.total_variance(full, 0.0);
+    if !(w_atm > 0.0 && w_atm.is_finite()) {
+        return None;
+    }
+    let blend = |lambda: f64| {
+        let mut p = full.to_vec();
+        p[0] = w_atm + lambda * (full[0] - w_atm);
+        p[1] = lambda * full[1];
+        p
+    };
+    let fine = |p: &[f64]| model.check_domain(p).is_ok() && passes(p);
+    if !fine(&blend(0.0)) {
+        return None;
+    }
+    let (mut ok, mut bad) = (0.0, 1.0);
+    for _ in 0..40 {
+        let mid = 0.5 * (ok + bad);
+        if fine(&blend(mid)) {
+            ok = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    let p = blend(ok);
+    Some((free.iter().map(|&i| p[i]).collect(), ok))
 }
 
 /// Objective-independent comparison of candidates: the weighted vol cost.

@@ -8,6 +8,7 @@ pub use report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitR
 pub mod config;
 pub mod fit;
 pub mod lm;
+pub mod sabr_start;
 pub mod svi_start;
 
 pub use config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};

@@ -2,6 +2,8 @@
 //!
 //! - `svi_slice/<expiry>`: one SVI fit (robust start included) of each BTC expiry of the 2026-03-16 05:07
 //!   snapshot, default configuration;
+//! - `sabr_slice/<expiry>`: one SABR fit (β = 1 fixed, robust start included) of each of those slices, default
+//!   configuration;
 //! - `svi_snapshot/deribit_btc`: the whole BTC snapshot from the file's bytes to fitted reports with the
 //!   butterfly check per slice and the calendar check across slices.
 
@@ -15,7 +17,7 @@ use volscope::calibrate::{fit_slice, fit_snapshot, FitConfig};
 use volscope::io::{load_bytes, LoadOptions};
 use volscope::market::time::format_date;
 use volscope::market::BuildOptions;
-use volscope::models::{SmileModel, Svi};
+use volscope::models::{Sabr, SmileModel, Svi};
 
 const FILE: &str = "deribit_btc_eth_20260316T050739Z.csv";
 
@@ -35,6 +37,16 @@ fn bench_calibrate(c: &mut Criterion) {
     for slice in snapshot.slices.iter().filter(|s| s.t_years > 0.0) {
         group.bench_function(format_date(slice.expiry_ms), |b| {
             b.iter(|| black_box(fit_slice(&Svi, black_box(slice), &config, None)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("sabr_slice");
+    group.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    for slice in snapshot.slices.iter().filter(|s| s.t_years > 0.0) {
+        let model = Sabr::new(slice.t_years, slice.forward).with_fixed_beta(1.0);
+        group.bench_function(format_date(slice.expiry_ms), |b| {
+            b.iter(|| black_box(fit_slice(&model, black_box(slice), &config, None)))
         });
     }
     group.finish();

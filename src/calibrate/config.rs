@@ -68,7 +68,7 @@ pub enum Solver {
     /// Levenberg–Marquardt with box bounds (projection) and the analytic Jacobian.
     #[default]
     Lm,
-    /// L-BFGS-B (not available yet: a fit asking for it fails with a clear reason).
+    /// Projected L-BFGS (quasi-Newton, bounds by gradient projection) on the same cost and starts.
     Lbfgs,
 }
 

@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 use super::svi_start::quasi_explicit_starts;
@@ -515,9 +516,6 @@ fn solve(
         }
         report.notes.push(format!("loss: {loss:?} at {} spread units", config.loss_scale));
     }
-    if config.solver == Solver::Lbfgs {
-        return Err("solver lbfgs is not available yet; use lm".to_owned());
-    }
     if model.name() == "svi" && rc.bounds.len() == 5 {
         if let Some(note) = tighten_svi_bounds(&mut rc, &points, t) {
             report.notes.push(note);
@@ -576,6 +574,14 @@ fn solve(
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     }
     let opts = LmOptions { max_iterations: config.max_iterations, ftol: 1e-10, ..LmOptions::default() };
+    // The solver: LM, or projected L-BFGS on the same residuals (cost ½‖r‖², gradient Jᵀr) from the same starts.
+    let lbfgs_opts = LbfgsOptions { max_iterations: 4 * config.max_iterations, ..LbfgsOptions::default() };
+    let run = |problem: &mut dyn Residuals, x0: &[f64]| -> LmResult {
+        match config.solver {
+            Solver::Lm => minimize(problem, x0, &lower, &upper, &opts),
+            Solver::Lbfgs => lbfgs::minimize(problem, x0, &lower, &upper, &lbfgs_opts).into_lm(),
+        }
+    };
     let mut best: Option<(Solved, f64, Option<String>)> = None;
     let (mut iterations, mut evaluations) = (0, 0);
     let mut last_failure = String::from("no starting point inside the model's domain");
@@ -600,7 +606,7 @@ fn solve(
             penalty_scale: 0.0,
         };
         let x0: Vec<f64> = free.iter().map(|&i| start[i]).collect();
-        let mut res: LmResult = minimize(&mut problem, &x0, &lower, &upper, &opts);
+        let mut res: LmResult = run(&mut problem, &x0);
         iterations += res.iterations;
         evaluations += res.evaluations;
         if let LmStop::Failed(reason) = &res.stop {
@@ -621,7 +627,7 @@ fn solve(
                 while rounds < PENALTY_ROUNDS {
                     rounds += 1;
                     problem.penalty_scale = scale;
-                    let res2 = minimize(&mut problem, &res.x, &lower, &upper, &opts);
+                    let res2 = run(&mut problem, &res.x);
                     iterations += res2.iterations;
                     evaluations += res2.evaluations;
                     if !matches!(res2.stop, LmStop::Failed(_)) {

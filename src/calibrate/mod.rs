@@ -7,6 +7,7 @@ pub use report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitR
 
 pub mod config;
 pub mod fit;
+pub mod lbfgs;
 pub mod lm;
 pub mod sabr_start;
 pub mod svi_start;

@@ -154,7 +154,7 @@ pub enum WeightsArg {
 pub enum SolverArg {
     /// Levenberg–Marquardt with bounds.
     Lm,
-    /// L-BFGS (not available yet).
+    /// Projected L-BFGS (quasi-Newton).
     Lbfgs,
 }
 

@@ -67,3 +67,19 @@ fn bad_bounds_and_bad_flags_are_clear_errors() {
     let run = volscope().arg("fit").arg(sample()).args(["--fix", "rho"]).arg("-o").arg(&out).output().unwrap();
     assert!(String::from_utf8_lossy(&run.stderr).contains("--fix rho: expected NAME=VALUE"));
 }
+
+#[test]
+fn every_model_fits_every_sample_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    for model in ["svi-jw", "sabr", "sabr-free-beta"] {
+        let out = dir.path().join(format!("{model}.json"));
+        let run = volscope().arg("fit").arg(sample()).args(["--model", model, "-o"]).arg(&out).output().unwrap();
+        assert!(run.status.success(), "{model}: {}", String::from_utf8_lossy(&run.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(doc["model"], model);
+        for s in doc["slices"].as_array().unwrap() {
+            assert_ne!(s["status"], "failed", "{model}: {s}");
+            assert!(s["rmse_vol_pts"].as_f64().unwrap() < 1.5, "{model}: {s}");
+        }
+    }
+}

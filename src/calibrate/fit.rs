@@ -570,6 +570,19 @@ fn solve(
             starts.push((prepare(&s.params), note));
         }
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
+    } else if model.name() == "svi-jw" && rc.bounds.len() == 5 {
+        // The raw-SVI quasi-explicit start, mapped to jump-wings (the middle of the JW box is rarely a smile).
+        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
+        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
+        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
+        let raw_bounds = crate::models::Svi.default_bounds();
+        for s in quasi_explicit_starts(&ks, &vols, &weights, t, &raw_bounds, 2) {
+            let jw = crate::models::raw_to_jw(&crate::models::SviParams::from_slice(&s.params), t).to_array();
+            if model.check_domain(&jw).is_ok() {
+                starts.push((prepare(&jw), "start: quasi-explicit raw SVI mapped to jump-wings".to_owned()));
+            }
+        }
+        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     } else {
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
     }

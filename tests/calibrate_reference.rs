@@ -4,30 +4,11 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::smiles::{build_slice, slices, SmileRow};
 
 use serde::Deserialize;
 use volscope::calibrate::{fit_slice, FitConfig, FitStatus, Weighting};
-use volscope::market::{ExpirySlice, ForwardSource, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
 use volscope::models::Svi;
-use volscope::pricing::OptionKind;
-
-#[derive(Debug, Deserialize)]
-struct Row {
-    slice: usize,
-    #[serde(rename = "T")]
-    t: f64,
-    #[serde(rename = "F")]
-    f: f64,
-    #[serde(rename = "K")]
-    strike: f64,
-    k: f64,
-    option: String,
-    true_vol: f64,
-    mid_vol: f64,
-    bid_vol: f64,
-    ask_vol: f64,
-}
 
 #[derive(Debug, Deserialize)]
 struct FitRow {
@@ -36,62 +17,12 @@ struct FitRow {
     rmse_vs_mid_volpts: f64,
 }
 
-fn side(iv: f64) -> QuoteSide {
-    QuoteSide { iv: Some(iv), ..QuoteSide::default() }
-}
-
-/// One slice of the reference file as an ExpirySlice; `mid_of` picks the mid vol (mid or true).
-fn build_slice(rows: &[&Row], mid_of: impl Fn(&Row) -> f64) -> ExpirySlice {
-    let quotes = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let kind = if r.option == "put" { OptionKind::Put } else { OptionKind::Call };
-            Quote {
-                instrument: Arc::from(format!("REF-{}-{}-{}", r.slice, r.strike, &r.option[..1]).as_str()),
-                strike: r.strike,
-                kind,
-                premium_currency: PremiumCurrency::Coin,
-                bid: side(r.bid_vol),
-                ask: side(r.ask_vol),
-                mid: side(mid_of(r)),
-                mark: QuoteSide::default(),
-                bid_size: None,
-                ask_size: None,
-                open_interest: None,
-                exchange_iv: Default::default(),
-                exchange_delta: None,
-                forward_used: r.f,
-                k: r.k,
-                delta: None,
-                status: QuoteStatus::Ok,
-                line: i as u64 + 2,
-            }
-        })
-        .collect();
-    ExpirySlice {
-        expiry_ms: 1_800_000_000_000 + (rows[0].t * 365.0 * 86_400_000.0) as i64,
-        t_years: rows[0].t,
-        forward: rows[0].f,
-        forward_source: ForwardSource::File,
-        discount: 1.0,
-        parity_forward: None,
-        forward_disagreement: None,
-        quotes,
-    }
-}
-
-fn load() -> Option<(Vec<Row>, Vec<FitRow>, serde_json::Value)> {
+fn load() -> Option<(Vec<SmileRow>, Vec<FitRow>, serde_json::Value)> {
     let quotes = common::reference_file("smiles_quotes.csv")?;
     let fits = common::reference_file("svi_fits.csv")?;
     let truth = common::reference_file("svi_true_params.json")?;
     let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
     Some((common::read_csv(&quotes), common::read_csv(&fits), truth))
-}
-
-fn slices(rows: &[Row]) -> Vec<Vec<&Row>> {
-    let n = rows.iter().map(|r| r.slice).max().map_or(0, |m| m + 1);
-    (0..n).map(|s| rows.iter().filter(|r| r.slice == s).collect()).collect()
 }
 
 #[test]

@@ -4,30 +4,12 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::smiles::{build_slice, SmileRow};
 
 use serde::Deserialize;
 use volscope::calibrate::config::Loss;
 use volscope::calibrate::{fit_slice, FitConfig, FitStatus, Weighting};
-use volscope::market::{ExpirySlice, ForwardSource, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
 use volscope::models::{Sabr, SabrVariant};
-use volscope::pricing::OptionKind;
-
-#[derive(Debug, Deserialize)]
-struct Row {
-    slice: usize,
-    #[serde(rename = "T")]
-    t: f64,
-    #[serde(rename = "F")]
-    f: f64,
-    #[serde(rename = "K")]
-    strike: f64,
-    k: f64,
-    option: String,
-    mid_vol: f64,
-    bid_vol: f64,
-    ask_vol: f64,
-}
 
 #[derive(Debug, Deserialize)]
 struct FitRow {
@@ -40,51 +22,6 @@ struct FitRow {
     rmse_vs_mid_volpts: f64,
 }
 
-fn side(iv: f64) -> QuoteSide {
-    QuoteSide { iv: Some(iv), ..QuoteSide::default() }
-}
-
-/// One slice of the reference file as an ExpirySlice (as in calibrate_reference.rs).
-fn build_slice(rows: &[&Row]) -> ExpirySlice {
-    let quotes = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let kind = if r.option == "put" { OptionKind::Put } else { OptionKind::Call };
-            Quote {
-                instrument: Arc::from(format!("REF-{}-{}-{}", r.slice, r.strike, &r.option[..1]).as_str()),
-                strike: r.strike,
-                kind,
-                premium_currency: PremiumCurrency::Coin,
-                bid: side(r.bid_vol),
-                ask: side(r.ask_vol),
-                mid: side(r.mid_vol),
-                mark: QuoteSide::default(),
-                bid_size: None,
-                ask_size: None,
-                open_interest: None,
-                exchange_iv: Default::default(),
-                exchange_delta: None,
-                forward_used: r.f,
-                k: r.k,
-                delta: None,
-                status: QuoteStatus::Ok,
-                line: i as u64 + 2,
-            }
-        })
-        .collect();
-    ExpirySlice {
-        expiry_ms: 1_800_000_000_000 + (rows[0].t * 365.0 * 86_400_000.0) as i64,
-        t_years: rows[0].t,
-        forward: rows[0].f,
-        forward_source: ForwardSource::File,
-        discount: 1.0,
-        parity_forward: None,
-        forward_disagreement: None,
-        quotes,
-    }
-}
-
 #[test]
 fn sabr_reaches_the_scipy_optimum_on_every_slice_for_beta_one_and_half() {
     let (Some(quotes), Some(fits)) =
@@ -93,7 +30,7 @@ fn sabr_reaches_the_scipy_optimum_on_every_slice_for_beta_one_and_half() {
         println!("SKIPPED");
         return;
     };
-    let rows: Vec<Row> = common::read_csv(&quotes);
+    let rows: Vec<SmileRow> = common::read_csv(&quotes);
     let fits: Vec<FitRow> = common::read_csv(&fits);
     // scipy's objective: equal weights, vol residuals, plain least squares (no robust loss).
     let config = FitConfig { weights: Weighting::Equal, loss: Loss::Linear, ..FitConfig::default() };
@@ -102,8 +39,8 @@ fn sabr_reaches_the_scipy_optimum_on_every_slice_for_beta_one_and_half() {
     assert!(n_slices > 0);
     for beta in [1.0, 0.5] {
         for s in 0..n_slices {
-            let slice_rows: Vec<&Row> = rows.iter().filter(|r| r.slice == s).collect();
-            let slice = build_slice(&slice_rows);
+            let slice_rows: Vec<&SmileRow> = rows.iter().filter(|r| r.slice == s).collect();
+            let slice = build_slice(&slice_rows, |r| r.mid_vol);
             let model =
                 Sabr::new(slice.t_years, slice.forward).with_fixed_beta(beta).with_variant(SabrVariant::Hagan2002);
             let report = fit_slice(&model, &slice, &config, None);

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: locating ../shared and reading its CSV files.
 #![allow(dead_code)]
 
+pub mod smiles;
+
 use std::path::PathBuf;
 
 /// The `shared` directory beside the repository (`../shared`), or `VOLSCOPE_SHARED_DIR`.

@@ -1,14 +1,28 @@
 //! The main window: menu, expiry list, smile plot and status bar around the loaded chain.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
 use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain};
+use super::fit_worker::FitWorker;
 use super::theme;
+use crate::calibrate::{FitConfig, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
+use crate::models::ModelKind;
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
+
+/// The fits of the loaded chain, one report per slice in slice order.
+pub struct FitView {
+    /// Model fitted.
+    pub kind: ModelKind,
+    /// Reports, aligned with the snapshot's slices.
+    pub reports: Vec<SliceFitReport>,
+    /// Wall time of the whole fit, ms.
+    pub elapsed_ms: f64,
+}
 
 /// Application state.
 pub struct VolscopeApp {
@@ -18,11 +32,22 @@ pub struct VolscopeApp {
     calculator: CalculatorApp,
     show_calculator: bool,
     show_warnings: bool,
+    worker: FitWorker,
+    model_kind: ModelKind,
+    fits: Option<FitView>,
+    fit_error: Option<String>,
+    /// Id of the last fit request whose answer was applied.
+    applied_fit: u64,
 }
 
 impl VolscopeApp {
-    /// Opens `file`, or the bundled sample when none is given.
-    pub fn new(file: Option<&Path>) -> Self {
+    /// Opens `file`, or the bundled sample when none is given; `ctx` is woken when a fit arrives.
+    pub fn new(file: Option<&Path>, ctx: Option<egui::Context>) -> Self {
+        let worker = FitWorker::spawn(move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        });
         let mut app = VolscopeApp {
             chain: None,
             selected: 0,
@@ -30,6 +55,11 @@ impl VolscopeApp {
             calculator: CalculatorApp::default(),
             show_calculator: false,
             show_warnings: false,
+            worker,
+            model_kind: ModelKind::Svi,
+            fits: None,
+            fit_error: None,
+            applied_fit: 0,
         };
         match file {
             Some(path) => app.open(path),
@@ -61,9 +91,41 @@ impl VolscopeApp {
                 self.selected = first_live_slice(&chain);
                 self.chain = Some(chain);
                 self.error = None;
+                self.request_fit();
             }
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
+    pub fn request_fit(&mut self) {
+        if let Some(chain) = &self.chain {
+            self.worker.request(Arc::new(chain.snapshot.clone()), self.model_kind, FitConfig::default());
+        }
+    }
+
+    /// Applies the worker's answer to the latest request, if it has come.
+    fn poll_fits(&mut self) {
+        if let Some(result) = self.worker.poll() {
+            self.applied_fit = result.id;
+            match result.reports {
+                Ok(reports) => {
+                    self.fits = Some(FitView { kind: result.kind, reports, elapsed_ms: result.elapsed_ms });
+                    self.fit_error = None;
+                }
+                Err(e) => self.fit_error = Some(e),
+            }
+        }
+    }
+
+    /// `true` while a fit is running for the latest request.
+    pub fn fitting(&self) -> bool {
+        self.worker.latest() != self.applied_fit
+    }
+
+    /// The fits, if any.
+    pub fn fits(&self) -> Option<&FitView> {
+        self.fits.as_ref()
     }
 
     /// The loaded chain, if any.
@@ -97,7 +159,35 @@ impl VolscopeApp {
                 }
             });
             self.underlying_ui(ui);
+            ui.separator();
+            self.model_ui(ui);
         });
+    }
+
+    fn model_ui(&mut self, ui: &mut Ui) {
+        let mut kind = self.model_kind;
+        egui::ComboBox::from_label("Model").selected_text(kind.name()).show_ui(ui, |ui| {
+            for k in [ModelKind::Svi, ModelKind::SviJw, ModelKind::Sabr { beta: Some(1.0) }] {
+                ui.selectable_value(&mut kind, k, k.name());
+            }
+        });
+        if kind != self.model_kind {
+            self.model_kind = kind;
+            self.request_fit();
+        }
+        if ui.button("Refit").clicked() {
+            self.request_fit();
+        }
+        if self.fitting() {
+            ui.spinner();
+            ui.label("fitting…");
+        } else if let Some(f) = &self.fits {
+            let failed = f.reports.iter().filter(|r| !r.status.is_usable()).count();
+            ui.label(format!("{} fitted in {:.1} ms, {failed} failed", f.kind.name(), f.elapsed_ms));
+        }
+        if let Some(e) = &self.fit_error {
+            ui.label(RichText::new(e).color(theme::ERROR));
+        }
     }
 
     fn underlying_ui(&mut self, ui: &mut Ui) {
@@ -114,9 +204,13 @@ impl VolscopeApp {
         });
         if chosen != current {
             match chain.select_underlying(&chosen) {
-                Ok(()) => self.selected = first_live_slice(chain),
+                Ok(()) => {
+                    self.selected = first_live_slice(chain);
+                    self.fits = None;
+                }
                 Err(e) => self.error = Some(e),
             }
+            self.request_fit();
         }
     }
 
@@ -171,14 +265,16 @@ fn first_live_slice(chain: &LoadedChain) -> usize {
 
 impl eframe::App for VolscopeApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.poll_fits();
         self.keyboard(ui);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         if let Some(chain) = &self.chain {
             let mut clicked = None;
+            let reports = self.fits.as_ref().map(|f| f.reports.as_slice());
             egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
                 egui::ScrollArea::vertical()
-                    .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, self.selected));
+                    .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, reports, self.selected));
             });
             if let Some(i) = clicked {
                 self.selected = i;
@@ -186,7 +282,10 @@ impl eframe::App for VolscopeApp {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
-                Some(slice) => smile_plot_ui(ui, slice),
+                Some(slice) => {
+                    let fit = self.fits.as_ref().and_then(|f| f.reports.get(self.selected).map(|r| (f.kind, r)));
+                    smile_plot_ui(ui, slice, fit);
+                }
                 None => {
                     ui.label("No chain loaded: File → Open…");
                 }

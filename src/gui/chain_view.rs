@@ -4,9 +4,11 @@ use egui::{RichText, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, Points, VLine};
 
 use super::theme;
+use crate::calibrate::{FitStatus, SliceFitReport};
 use crate::io::{LoadReport, RawChain};
 use crate::market::time::{format_date, format_utc};
 use crate::market::{BuildOptions, ExpirySlice, QuoteStatus, Snapshot};
+use crate::models::ModelKind;
 use crate::pricing::OptionKind;
 
 /// A loaded file: the raw rows (to rebuild for another underlying) and the snapshot shown.
@@ -43,11 +45,16 @@ impl LoadedChain {
     }
 }
 
-/// Expiry table; returns the newly clicked slice index, if any.
-pub fn expiry_list_ui(ui: &mut Ui, snapshot: &Snapshot, selected: usize) -> Option<usize> {
+/// Expiry table (with each slice's fit when `reports` is given); returns the newly clicked slice index.
+pub fn expiry_list_ui(
+    ui: &mut Ui,
+    snapshot: &Snapshot,
+    reports: Option<&[SliceFitReport]>,
+    selected: usize,
+) -> Option<usize> {
     let mut clicked = None;
-    egui::Grid::new("expiries").striped(true).num_columns(5).spacing([10.0, 3.0]).show(ui, |ui| {
-        for h in ["Expiry", "Days", "Forward", "Source", "OK / all"] {
+    egui::Grid::new("expiries").striped(true).num_columns(7).spacing([10.0, 3.0]).show(ui, |ui| {
+        for h in ["Expiry", "Days", "Forward", "Source", "OK / all", "RMSE", "Inside"] {
             ui.label(RichText::new(h).strong());
         }
         ui.end_row();
@@ -59,14 +66,68 @@ pub fn expiry_list_ui(ui: &mut Ui, snapshot: &Snapshot, selected: usize) -> Opti
             ui.label(format!("{:.2}", s.forward));
             ui.label(s.forward_source.label());
             ui.label(format!("{} / {}", s.usable_count(), s.quotes.len()));
+            fit_cells_ui(ui, reports.and_then(|r| r.get(i)));
             ui.end_row();
         }
     });
     clicked
 }
 
-/// Smile of one slice against k = ln(K/F): bid/ask vol bars, mids, marks, the forward.
-pub fn smile_plot_ui(ui: &mut Ui, slice: &ExpirySlice) {
+/// RMSE and inside-spread share of a fit, or why it failed (hover for the reason).
+fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
+    match report {
+        None => {
+            ui.label("");
+            ui.label("");
+        }
+        Some(r) if !r.status.is_usable() => {
+            let reason = match &r.status {
+                FitStatus::Failed { reason } => reason.clone(),
+                _ => String::new(),
+            };
+            ui.label(RichText::new("failed").color(theme::ERROR)).on_hover_text(reason);
+            ui.label("");
+        }
+        Some(r) => {
+            let text = format!("{:.2}", r.rmse_vol_pts);
+            let rmse = if r.butterfly.ok {
+                ui.label(text)
+            } else {
+                ui.label(RichText::new(format!("{text} !")).color(theme::WARNING))
+            };
+            rmse.on_hover_text(format!(
+                "{}; butterfly {} (min g {:.3}); {} µs",
+                r.status.label(),
+                if r.butterfly.ok { "ok" } else { "violated" },
+                r.butterfly.min_g,
+                r.fit_time_us.round()
+            ));
+            ui.label(format!("{:.0} %", 100.0 * r.inside_spread_share));
+        }
+    }
+}
+
+/// Points of the fitted curve.
+const CURVE_POINTS: usize = 200;
+
+/// The fitted curve over the slice's quoted k range (widened by a tenth each side), vols in percent.
+fn fitted_curve(kind: ModelKind, slice: &ExpirySlice, report: &SliceFitReport) -> Vec<[f64; 2]> {
+    let model = kind.for_slice(slice);
+    let (lo, hi) =
+        slice.quotes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)));
+    if !(hi > lo) || report.params.is_empty() {
+        return Vec::new();
+    }
+    let pad = 0.1 * (hi - lo);
+    (0..CURVE_POINTS)
+        .map(|i| lo - pad + (hi - lo + 2.0 * pad) * i as f64 / (CURVE_POINTS - 1) as f64)
+        .map(|k| [k, 100.0 * model.implied_vol(&report.params, k, slice.t_years)])
+        .filter(|p| p[1].is_finite())
+        .collect()
+}
+
+/// Smile of one slice against k = ln(K/F): bid/ask vol bars, mids, marks, the forward, and the fitted curve.
+pub fn smile_plot_ui(ui: &mut Ui, slice: &ExpirySlice, fit: Option<(ModelKind, &SliceFitReport)>) {
     let title = format!(
         "{}  ·  T = {:.2} d  ·  F = {:.2} ({})",
         format_utc(slice.expiry_ms),
@@ -108,6 +169,10 @@ pub fn smile_plot_ui(ui: &mut Ui, slice: &ExpirySlice) {
             plot.points(Points::new("mid (put)", mids_put).color(theme::MID_PUT).radius(3.0));
             plot.points(Points::new("mid (in the money)", mids_itm).color(theme::MID_ITM).radius(2.0).filled(false));
             plot.vline(VLine::new("forward", 0.0).color(theme::ATM));
+            if let Some((kind, report)) = fit.filter(|(_, r)| r.status.is_usable()) {
+                let curve = fitted_curve(kind, slice, report);
+                plot.line(Line::new(format!("{} fit", kind.name()), curve).color(theme::FIT).width(2.0));
+            }
         },
     );
 }

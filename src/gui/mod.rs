@@ -6,6 +6,7 @@
 mod app;
 mod calculator;
 mod chain_view;
+mod fit_worker;
 mod theme;
 
 use std::path::Path;
@@ -24,5 +25,9 @@ pub fn run(file: Option<&Path>) -> eframe::Result {
         ..Default::default()
     };
     let file = file.map(Path::to_path_buf);
-    eframe::run_native("Volscope", options, Box::new(move |_cc| Ok(Box::new(VolscopeApp::new(file.as_deref())))))
+    eframe::run_native(
+        "Volscope",
+        options,
+        Box::new(move |cc| Ok(Box::new(VolscopeApp::new(file.as_deref(), Some(cc.egui_ctx.clone()))))),
+    )
 }

@@ -14,6 +14,8 @@ pub const MID_PUT: Color32 = Color32::from_rgb(240, 150, 60);
 pub const MID_ITM: Color32 = Color32::from_rgb(110, 110, 110);
 /// Exchange mark vol.
 pub const MARK: Color32 = Color32::from_rgb(200, 120, 220);
+/// Fitted smile curve.
+pub const FIT: Color32 = Color32::from_rgb(240, 90, 90);
 /// Forward (ATM) marker.
 pub const ATM: Color32 = Color32::from_rgb(220, 200, 80);
 /// Warning text.

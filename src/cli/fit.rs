@@ -88,7 +88,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 /// Calendar violations between consecutive usable fits, checked where both smiles are quoted: on
 /// `CALENDAR_POINTS` k points over the overlap of the two slices' used-quote k ranges (extrapolated wings of a
 /// one-day smile say nothing about arbitrage).
-fn calendar_rows(reports: &[SliceFitReport], models: &[Box<dyn SmileModel>]) -> Vec<CalendarRow> {
+pub(crate) fn calendar_rows(reports: &[SliceFitReport], models: &[Box<dyn SmileModel>]) -> Vec<CalendarRow> {
     let mut usable: Vec<(&SliceFitReport, &dyn SmileModel)> = reports
         .iter()
         .zip(models)

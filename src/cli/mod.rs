@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-mod fit;
+pub(crate) mod fit;
 
 use crate::io::{chain_csv, iv_csv, load_path, open_detected, write_atomically, LoadOptions, SourceFormat};
 use crate::market::time::{format_utc, parse_iso};

@@ -7,7 +7,9 @@ use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
 use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain};
+use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
+use super::tables::{parameters_ui, residuals_ui, Tab};
 use super::theme;
 use crate::calibrate::{FitConfig, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
@@ -38,6 +40,12 @@ pub struct VolscopeApp {
     fit_error: Option<String>,
     /// Id of the last fit request whose answer was applied.
     applied_fit: u64,
+    /// Fit configuration used for every slice.
+    config: FitConfig,
+    /// Table shown under the smile.
+    tab: Tab,
+    /// Outcome of the last export, for the status bar.
+    last_message: Option<String>,
 }
 
 impl VolscopeApp {
@@ -60,6 +68,9 @@ impl VolscopeApp {
             fits: None,
             fit_error: None,
             applied_fit: 0,
+            config: FitConfig::default(),
+            tab: Tab::default(),
+            last_message: None,
         };
         match file {
             Some(path) => app.open(path),
@@ -100,7 +111,7 @@ impl VolscopeApp {
     /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
     pub fn request_fit(&mut self) {
         if let Some(chain) = &self.chain {
-            self.worker.request(Arc::new(chain.snapshot.clone()), self.model_kind, FitConfig::default());
+            self.worker.request(Arc::new(chain.snapshot.clone()), self.model_kind, self.config.clone());
         }
     }
 
@@ -151,6 +162,21 @@ impl VolscopeApp {
                     ui.close();
                     self.open_sample();
                 }
+                ui.separator();
+                ui.add_enabled_ui(self.fits.is_some(), |ui| {
+                    if ui.button("Export fit JSON…").clicked() {
+                        ui.close();
+                        self.export("fit.json", export_fit_json);
+                    }
+                    if ui.button("Export surface grid CSV…").clicked() {
+                        ui.close();
+                        self.export("grid.csv", export_grid_csv);
+                    }
+                    if ui.button("Export residuals CSV…").clicked() {
+                        ui.close();
+                        self.export("residuals.csv", export_residuals_csv);
+                    }
+                });
             });
             ui.menu_button("Tools", |ui| {
                 if ui.button("Black-76 calculator").clicked() {
@@ -190,6 +216,44 @@ impl VolscopeApp {
         }
     }
 
+    /// Asks for a path and writes an export there (atomically); the outcome goes to the status bar.
+    fn export(&mut self, default_name: &str, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
+        let (Some(chain), Some(fits)) = (&self.chain, &self.fits) else { return };
+        let Some(path) = rfd::FileDialog::new().set_file_name(default_name).save_file() else { return };
+        let inputs = ExportInputs {
+            file: &chain.name,
+            snapshot: &chain.snapshot,
+            kind: fits.kind,
+            config: &self.config,
+            reports: &fits.reports,
+        };
+        self.last_message = Some(match write(&inputs, &path) {
+            Ok(()) => format!("exported {}", path.display()),
+            Err(e) => format!("export to {} failed: {e}", path.display()),
+        });
+    }
+
+    fn tables_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, Tab::Residuals, "Residuals");
+            ui.selectable_value(&mut self.tab, Tab::Parameters, "Parameters");
+        });
+        ui.separator();
+        let Some(fits) = &self.fits else {
+            ui.label(if self.fitting() { "fitting…" } else { "No fit." });
+            return;
+        };
+        match self.tab {
+            Tab::Residuals => match fits.reports.get(self.selected) {
+                Some(report) => residuals_ui(ui, report),
+                None => {
+                    ui.label("No expiry selected.");
+                }
+            },
+            Tab::Parameters => parameters_ui(ui, &fits.reports),
+        }
+    }
+
     fn underlying_ui(&mut self, ui: &mut Ui) {
         let Some(chain) = &mut self.chain else { return };
         if chain.underlyings.len() < 2 {
@@ -219,6 +283,10 @@ impl VolscopeApp {
             if let Some(e) = &self.error {
                 ui.label(RichText::new(format!("Load failed: {}", e.lines().next().unwrap_or(""))).color(theme::ERROR))
                     .on_hover_text(e.as_str());
+            }
+            if let Some(message) = &self.last_message {
+                ui.label(message);
+                ui.separator();
             }
             let Some(chain) = &self.chain else { return };
             ui.label(status_line(chain)).on_hover_text(chain.report().describe());
@@ -269,6 +337,9 @@ impl eframe::App for VolscopeApp {
         self.keyboard(ui);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        if self.chain.is_some() {
+            egui::Panel::bottom("tables").resizable(true).default_size(220.0).show(ui, |ui| self.tables_ui(ui));
+        }
         if let Some(chain) = &self.chain {
             let mut clicked = None;
             let reports = self.fits.as_ref().map(|f| f.reports.as_slice());

@@ -6,7 +6,9 @@
 mod app;
 mod calculator;
 mod chain_view;
+mod export;
 mod fit_worker;
+mod tables;
 mod theme;
 
 use std::path::Path;

@@ -1,0 +1,58 @@
+//! The Export menu: fit JSON, surface grid CSV and residuals CSV, in the formats of `volscope fit`.
+
+use std::path::Path;
+
+use crate::calibrate::{FitConfig, SliceFitReport};
+use crate::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec};
+use crate::io::write_atomically;
+use crate::market::time::format_utc;
+use crate::market::Snapshot;
+use crate::models::{ModelKind, SmileModel};
+
+/// What an export needs.
+pub struct ExportInputs<'a> {
+    /// The file the chain came from (display name).
+    pub file: &'a str,
+    /// The chain.
+    pub snapshot: &'a Snapshot,
+    /// Model fitted.
+    pub kind: ModelKind,
+    /// Its configuration.
+    pub config: &'a FitConfig,
+    /// One report per slice.
+    pub reports: &'a [SliceFitReport],
+}
+
+fn models(inputs: &ExportInputs<'_>) -> Vec<Box<dyn SmileModel>> {
+    inputs.snapshot.slices.iter().map(|s| inputs.kind.for_slice(s)).collect()
+}
+
+/// Writes fit.json (with the calendar check) atomically.
+pub fn export_fit_json(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
+    let models = models(inputs);
+    let calendar = crate::cli::fit::calendar_rows(inputs.reports, &models);
+    let source = FitSource {
+        file: inputs.file.to_owned(),
+        format: inputs.snapshot.source.clone(),
+        underlying: inputs.snapshot.underlying.clone(),
+        snapshot_time: format_utc(inputs.snapshot.time_ms),
+        model: inputs.kind.name().to_owned(),
+        config: serde_json::to_value(inputs.config).unwrap_or_default(),
+    };
+    let doc = fit_json(&source, inputs.reports, &calendar);
+    write_atomically(path, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))
+}
+
+/// Writes the fitted surface on k ∈ [−1, 1] step 0.05 atomically.
+pub fn export_grid_csv(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
+    let models = models(inputs);
+    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
+        inputs.reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let grid = GridSpec::K { min: -1.0, max: 1.0, step: 0.05 };
+    write_atomically(path, |w| write_grid_csv(&fits, &grid, w).map_err(std::io::Error::other))
+}
+
+/// Writes the per-quote residuals atomically.
+pub fn export_residuals_csv(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
+    write_atomically(path, |w| write_residuals_csv(inputs.reports, w).map_err(std::io::Error::other))
+}

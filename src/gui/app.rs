@@ -6,12 +6,12 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
-use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain};
+use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
 use super::tables::{parameters_ui, residuals_ui, Tab};
 use super::theme;
-use crate::calibrate::{FitConfig, SliceFitReport};
+use crate::calibrate::{FitConfig, QuoteUse, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
 use crate::models::ModelKind;
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
@@ -44,8 +44,13 @@ pub struct VolscopeApp {
     config: FitConfig,
     /// Table shown under the smile.
     tab: Tab,
-    /// Outcome of the last export, for the status bar.
+    /// Outcome of the last export or edit, for the status bar.
     last_message: Option<String>,
+    /// x axis of the smile.
+    axis: XAxis,
+    /// Exclusion lists before each change (ctrl+Z), and undone ones (ctrl+Y).
+    undo: Vec<Vec<String>>,
+    redo: Vec<Vec<String>>,
 }
 
 impl VolscopeApp {
@@ -71,6 +76,9 @@ impl VolscopeApp {
             config: FitConfig::default(),
             tab: Tab::default(),
             last_message: None,
+            axis: XAxis::default(),
+            undo: Vec::new(),
+            redo: Vec::new(),
         };
         match file {
             Some(path) => app.open(path),
@@ -216,6 +224,38 @@ impl VolscopeApp {
         }
     }
 
+    /// Excludes a quote from the fits, or includes it again; undoable; refits.
+    pub fn toggle_exclusion(&mut self, instrument: &str) {
+        let excluded = &mut self.config.excluded_instruments;
+        self.undo.push(excluded.clone());
+        self.redo.clear();
+        match excluded.iter().position(|e| e == instrument) {
+            Some(i) => {
+                excluded.remove(i);
+                self.last_message = Some(format!("{instrument} included again"));
+            }
+            None => {
+                excluded.push(instrument.to_owned());
+                self.last_message = Some(format!("{instrument} excluded (ctrl+Z undoes)"));
+            }
+        }
+        self.request_fit();
+    }
+
+    /// Undoes the last exclusion change (ctrl+Z); `redo` redoes (ctrl+Y).
+    pub fn undo_exclusion(&mut self, redo: bool) {
+        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
+        if let Some(previous) = from.pop() {
+            to.push(std::mem::replace(&mut self.config.excluded_instruments, previous));
+            self.request_fit();
+        }
+    }
+
+    /// Instruments the user excluded.
+    pub fn excluded(&self) -> &[String] {
+        &self.config.excluded_instruments
+    }
+
     /// Asks for a path and writes an export there (atomically); the outcome goes to the status bar.
     fn export(&mut self, default_name: &str, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
         let (Some(chain), Some(fits)) = (&self.chain, &self.fits) else { return };
@@ -313,6 +353,13 @@ impl VolscopeApp {
     }
 
     fn keyboard(&mut self, ui: &Ui) {
+        let (undo, redo) = ui.input(|i| {
+            let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
+            (z && !i.modifiers.shift, (z && i.modifiers.shift) || (i.modifiers.command && i.key_pressed(egui::Key::Y)))
+        });
+        if undo || redo {
+            self.undo_exclusion(redo);
+        }
         let Some(chain) = &self.chain else { return };
         let n = chain.snapshot.slices.len();
         ui.input(|i| {
@@ -351,21 +398,87 @@ impl eframe::App for VolscopeApp {
                 self.selected = i;
             }
         }
+        let mut toggled = None;
+        let mut axis = self.axis;
         egui::CentralPanel::default().show(ui, |ui| {
             match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
                 Some(slice) => {
+                    ui.horizontal(|ui| {
+                        ui.label("x axis:");
+                        for a in [XAxis::LogMoneyness, XAxis::Strike, XAxis::Delta] {
+                            ui.selectable_value(&mut axis, a, a.label());
+                        }
+                    });
                     let fit = self.fits.as_ref().and_then(|f| f.reports.get(self.selected).map(|r| (f.kind, r)));
-                    smile_plot_ui(ui, slice, fit);
+                    let excluded = &self.config.excluded_instruments;
+                    toggled = smile_plot_ui(ui, slice, fit, self.axis, excluded).toggled;
                 }
                 None => {
                     ui.label("No chain loaded: File → Open…");
                 }
             }
         });
+        self.axis = axis;
+        if let Some(instrument) = toggled {
+            self.toggle_exclusion(&instrument);
+        }
         let ctx = ui.ctx().clone();
         self.warnings_window(&ctx);
         let mut open = self.show_calculator;
         egui::Window::new("Black-76 calculator").open(&mut open).show(&ctx, |ui| self.calculator.calculator_ui(ui));
         self.show_calculator = open;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls the app until the latest fit has been applied.
+    fn wait_for_fit(app: &mut VolscopeApp) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while app.fitting() {
+            app.poll_fits();
+            assert!(std::time::Instant::now() < deadline, "no fit within 60 s");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn the_sample_opens_fitted_and_an_exclusion_refits_and_undoes() {
+        let mut app = VolscopeApp::new(None, None);
+        assert!(app.chain().is_some() && app.error().is_none());
+        wait_for_fit(&mut app);
+        let fits = app.fits().expect("the sample is fitted on open");
+        assert_eq!(fits.reports.len(), 10);
+        assert!(fits.reports.iter().all(|r| r.status.is_usable()));
+        let instrument = "BTC-27MAR26-70000-P";
+        let before = fits.reports[3].clone();
+        assert!(before.residuals.iter().any(|q| q.instrument == instrument && q.used == QuoteUse::Used));
+
+        app.toggle_exclusion(instrument);
+        assert_eq!(app.excluded(), [instrument]);
+        wait_for_fit(&mut app);
+        let after = &app.fits().unwrap().reports[3];
+        let q = after.residuals.iter().find(|q| q.instrument == instrument).unwrap();
+        assert_eq!(q.used, QuoteUse::Excluded("excluded by user".into()));
+        assert_eq!(after.n_quotes + 1, before.n_quotes, "the fit report changed accordingly");
+
+        app.undo_exclusion(false);
+        assert!(app.excluded().is_empty());
+        app.undo_exclusion(true);
+        assert_eq!(app.excluded(), [instrument]);
+    }
+
+    #[test]
+    fn a_file_that_fails_to_load_keeps_the_current_chain() {
+        let mut app = VolscopeApp::new(None, None);
+        let before = app.chain().unwrap().snapshot.quote_count();
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "expiry;strike;type\n1;2;3\n").unwrap();
+        app.open(&bad);
+        assert!(app.error().unwrap().contains("another delimiter"), "{:?}", app.error());
+        assert_eq!(app.chain().unwrap().snapshot.quote_count(), before);
     }
 }

@@ -11,7 +11,7 @@ use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, Expo
 use super::fit_worker::FitWorker;
 use super::tables::{parameters_ui, residuals_ui, Tab};
 use super::theme;
-use crate::calibrate::{FitConfig, QuoteUse, SliceFitReport};
+use crate::calibrate::{FitConfig, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
 use crate::models::ModelKind;
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
@@ -433,6 +433,7 @@ impl eframe::App for VolscopeApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibrate::QuoteUse;
 
     /// Polls the app until the latest fit has been applied.
     fn wait_for_fit(app: &mut VolscopeApp) {

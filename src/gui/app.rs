@@ -9,7 +9,7 @@ use super::calculator::CalculatorApp;
 use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
-use super::tables::{parameters_ui, residuals_ui, Tab};
+use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme;
 use crate::calibrate::{FitConfig, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
@@ -277,8 +277,15 @@ impl VolscopeApp {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, Tab::Residuals, "Residuals");
             ui.selectable_value(&mut self.tab, Tab::Parameters, "Parameters");
+            ui.selectable_value(&mut self.tab, Tab::Greeks, "Greeks");
+            ui.selectable_value(&mut self.tab, Tab::Arbitrage, "Arbitrage");
         });
         ui.separator();
+        let slice = self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected));
+        if let (Tab::Greeks, Some(slice)) = (self.tab, slice) {
+            greeks_ui(ui, slice);
+            return;
+        }
         let Some(fits) = &self.fits else {
             ui.label(if self.fitting() { "fitting…" } else { "No fit." });
             return;
@@ -291,6 +298,13 @@ impl VolscopeApp {
                 }
             },
             Tab::Parameters => parameters_ui(ui, &fits.reports),
+            Tab::Arbitrage => match (slice, fits.reports.get(self.selected)) {
+                (Some(slice), Some(report)) => arbitrage_ui(ui, fits.kind, slice, report),
+                _ => {
+                    ui.label("No expiry selected.");
+                }
+            },
+            Tab::Greeks => {}
         }
     }
 

@@ -13,6 +13,10 @@ pub enum Tab {
     Residuals,
     /// Fitted parameters of every expiry.
     Parameters,
+    /// Greeks of every quote of the selected expiry.
+    Greeks,
+    /// g(k) of the selected fit.
+    Arbitrage,
 }
 
 fn opt(x: Option<f64>, scale: f64, decimals: usize) -> String {
@@ -93,6 +97,121 @@ pub fn parameters_ui(ui: &mut Ui, reports: &[SliceFitReport]) {
                 ui.label(format!("{:.0} %", 100.0 * r.inside_spread_share));
                 ui.label(r.iterations.to_string());
                 ui.label(format!("{:.0}", r.fit_time_us));
+                ui.end_row();
+            }
+        });
+    });
+}
+
+/// Durrleman's g(k) of the selected fit on the butterfly grid, negative regions shaded.
+pub fn arbitrage_ui(
+    ui: &mut Ui,
+    kind: crate::models::ModelKind,
+    slice: &crate::market::ExpirySlice,
+    report: &SliceFitReport,
+) {
+    use egui_plot::{HLine, Line, Plot, Polygon};
+    if report.params.is_empty() {
+        ui.label("No fitted parameters.");
+        return;
+    }
+    let model = kind.for_slice(slice);
+    let b = &report.butterfly;
+    ui.label(format!(
+        "butterfly {} · min g = {:.4} at k = {:.3} · negative on {}",
+        if b.ok { "ok" } else { "VIOLATED" },
+        b.min_g,
+        b.k_at_min_g,
+        if b.negative_ranges.is_empty() {
+            "no range".to_owned()
+        } else {
+            b.negative_ranges.iter().map(|(lo, hi)| format!("[{lo:.3}, {hi:.3}]")).collect::<Vec<_>>().join(", ")
+        }
+    ));
+    let (lo, hi) = report.residuals.iter().fold((-0.5f64, 0.5f64), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)));
+    let points: Vec<[f64; 2]> = (0..400)
+        .map(|i| lo + (hi - lo) * i as f64 / 399.0)
+        .map(|k| [k, crate::calibrate::fit::durrleman_g(model.as_ref(), &report.params, k)])
+        .filter(|p| p[1].is_finite())
+        .collect();
+    Plot::new("g_of_k").x_axis_label("k").y_axis_label("g(k)").show(ui, |plot| {
+        for (a, z) in &b.negative_ranges {
+            let g_min = b.min_g.min(-1e-3);
+            let area = vec![[*a, g_min], [*z, g_min], [*z, 0.0], [*a, 0.0]];
+            plot.polygon(Polygon::new("g < 0", area).fill_color(theme::ERROR.gamma_multiply(0.3)));
+        }
+        plot.hline(HLine::new("0", 0.0).color(theme::ATM));
+        plot.line(Line::new("g(k)", points).color(theme::FIT).width(2.0));
+    });
+}
+
+/// Greeks of every quote of the slice at its mid vol (else its mark vol), in USD and in coin; copyable.
+pub fn greeks_ui(ui: &mut Ui, slice: &crate::market::ExpirySlice) {
+    use crate::pricing::{greeks, OptionSpec};
+    let rows: Vec<(String, [f64; 9])> = slice
+        .quotes
+        .iter()
+        .filter_map(|q| {
+            let vol = q.display_iv()?;
+            let spec = OptionSpec::undiscounted(q.kind, q.forward_used, q.strike, slice.t_years);
+            let g = greeks(&spec, vol);
+            let c = g.to_coin(q.forward_used);
+            Some((
+                q.instrument.to_string(),
+                [
+                    100.0 * vol,
+                    g.delta,
+                    c.delta_coin,
+                    g.gamma,
+                    g.vega_per_vol_point(),
+                    g.theta_per_day(),
+                    g.vanna,
+                    g.volga,
+                    c.value_coin,
+                ],
+            ))
+        })
+        .collect();
+    const HEADERS: [&str; 10] = [
+        "Instrument",
+        "Vol %",
+        "Delta",
+        "Delta (PA)",
+        "Gamma",
+        "Vega/pt",
+        "Theta/day",
+        "Vanna",
+        "Volga",
+        "Value (coin)",
+    ];
+    if ui.button("Copy as CSV").clicked() {
+        let mut text = HEADERS.join(",");
+        for (name, v) in &rows {
+            text.push('\n');
+            text.push_str(name);
+            for x in v {
+                text.push_str(&format!(",{x}"));
+            }
+        }
+        ui.ctx().copy_text(text);
+    }
+    egui::ScrollArea::vertical().id_salt("greeks").show(ui, |ui| {
+        egui::Grid::new("greeks_grid").striped(true).num_columns(HEADERS.len()).spacing([12.0, 2.0]).show(ui, |ui| {
+            for h in HEADERS {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for (name, v) in &rows {
+                ui.label(name);
+                ui.label(format!("{:.2}", v[0]));
+                ui.label(format!("{:.4}", v[1]));
+                ui.label(format!("{:.4}", v[2]));
+                ui.label(format!("{:.3e}", v[3]));
+                ui.label(format!("{:.2}", v[4]));
+                ui.label(format!("{:.2}", v[5]));
+                ui.label(format!("{:.4}", v[6]));
+                ui.label(format!("{:.1}", v[7]));
+                ui.label(format!("{:.6}", v[8]));
                 ui.end_row();
             }
         });

@@ -399,7 +399,11 @@ impl eframe::App for VolscopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         if self.chain.is_some() {
-            egui::Panel::bottom("tables").resizable(true).default_size(220.0).show(ui, |ui| self.tables_ui(ui));
+            egui::Panel::bottom("tables")
+                .resizable(true)
+                .default_size(240.0)
+                .min_size(160.0)
+                .show(ui, |ui| self.tables_ui(ui));
         }
         if let Some(chain) = &self.chain {
             let mut clicked = None;

@@ -334,7 +334,7 @@ fn tighten_svi_bounds(rc: &mut ResolvedConfig, points: &[Point], t: f64) -> Opti
         let (new_lo, new_hi) = (old_lo.max(lo), old_hi.min(hi));
         if new_lo <= new_hi && (new_lo, new_hi) != (old_lo, old_hi) {
             rc.bounds[i] = (new_lo, new_hi);
-            changed.push(format!("{name} ∈ [{new_lo:.4}, {new_hi:.4}]"));
+            changed.push(format!("{name} in [{new_lo:.4}, {new_hi:.4}]"));
         }
     }
     (!changed.is_empty()).then(|| format!("data bounds: {}", changed.join(", ")))
@@ -849,7 +849,7 @@ fn fill_statistics(model: &dyn SmileModel, slice: &ExpirySlice, uses: &[QuoteUse
     report.butterfly = crate::arbitrage::butterfly_check(model, &report.params, lo, hi, BUTTERFLY_POINTS);
     if !report.butterfly.ok {
         report.notes.push(format!(
-            "butterfly arbitrage: g = {:.3e} at k = {:.3} (checked on k ∈ [{lo:.3}, {hi:.3}])",
+            "butterfly arbitrage: g = {:.3e} at k = {:.3} (checked on k in [{lo:.3}, {hi:.3}])",
             report.butterfly.min_g, report.butterfly.k_at_min_g
         ));
     }

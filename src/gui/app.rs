@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
 use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain, XAxis};
+use super::constraints::{constraints_ui, ParamRow};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
@@ -51,6 +52,8 @@ pub struct VolscopeApp {
     /// Exclusion lists before each change (ctrl+Z), and undone ones (ctrl+Y).
     undo: Vec<Vec<String>>,
     redo: Vec<Vec<String>>,
+    /// Refit on every constraint edit.
+    auto_fit: bool,
 }
 
 impl VolscopeApp {
@@ -79,6 +82,7 @@ impl VolscopeApp {
             axis: XAxis::default(),
             undo: Vec::new(),
             redo: Vec::new(),
+            auto_fit: true,
         };
         match file {
             Some(path) => app.open(path),
@@ -251,6 +255,11 @@ impl VolscopeApp {
         }
     }
 
+    /// The fit configuration (bounds, fixed values, weights); call [`VolscopeApp::request_fit`] after a change.
+    pub fn config_mut(&mut self) -> &mut FitConfig {
+        &mut self.config
+    }
+
     /// Instruments the user excluded.
     pub fn excluded(&self) -> &[String] {
         &self.config.excluded_instruments
@@ -271,6 +280,53 @@ impl VolscopeApp {
             Ok(()) => format!("exported {}", path.display()),
             Err(e) => format!("export to {} failed: {e}", path.display()),
         });
+    }
+
+    /// The right-hand panel: the model's parameters with bounds and fixing, weights, Calibrate and Auto.
+    fn model_panel_ui(&mut self, ui: &mut Ui) {
+        let Some(chain) = &self.chain else { return };
+        let Some(slice) = chain.snapshot.slices.get(self.selected).or(chain.snapshot.slices.first()) else { return };
+        let model = self.model_kind.for_slice(slice);
+        let defaults = model.default_bounds();
+        let fitted = self
+            .fits
+            .as_ref()
+            .filter(|f| f.kind == self.model_kind)
+            .and_then(|f| f.reports.get(self.selected))
+            .filter(|r| !r.params.is_empty())
+            .map(|r| r.params.clone());
+        let rows: Vec<ParamRow<'_>> = model
+            .param_names()
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ParamRow {
+                name,
+                default_bounds: defaults[i],
+                fitted: fitted.as_ref().and_then(|p| p.get(i).copied()),
+            })
+            .collect();
+        ui.heading(format!("Model: {}", self.model_kind.name()));
+        let changed = constraints_ui(ui, &mut self.config, &rows);
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.button("Calibrate").clicked() {
+                self.request_fit();
+            }
+            ui.checkbox(&mut self.auto_fit, "Auto");
+        });
+        if changed && self.auto_fit {
+            self.request_fit();
+        }
+        if let Some(r) = self.fits.as_ref().and_then(|f| f.reports.get(self.selected)) {
+            ui.separator();
+            ui.label(format!("status: {}", r.status.label()));
+            if let crate::calibrate::FitStatus::Failed { reason } = &r.status {
+                ui.label(RichText::new(reason).color(theme::ERROR));
+            }
+            for note in &r.notes {
+                ui.small(note);
+            }
+        }
     }
 
     fn tables_ui(&mut self, ui: &mut Ui) {
@@ -405,6 +461,11 @@ impl eframe::App for VolscopeApp {
                 .min_size(160.0)
                 .show(ui, |ui| self.tables_ui(ui));
         }
+        if self.chain.is_some() {
+            egui::Panel::right("model").resizable(true).default_size(330.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("model_panel").show(ui, |ui| self.model_panel_ui(ui));
+            });
+        }
         if let Some(chain) = &self.chain {
             let mut clicked = None;
             let reports = self.fits.as_ref().map(|f| f.reports.as_slice());
@@ -487,6 +548,26 @@ mod tests {
         assert!(app.excluded().is_empty());
         app.undo_exclusion(true);
         assert_eq!(app.excluded(), [instrument]);
+    }
+
+    #[test]
+    fn a_bound_and_a_fixed_parameter_change_the_fit() {
+        let mut app = VolscopeApp::new(None, None);
+        wait_for_fit(&mut app);
+        let b_before = app.fits().unwrap().reports[5].params[1];
+        app.config_mut().fixed.insert("rho".into(), -0.3);
+        app.config_mut().bounds.insert("b".into(), (0.0, 0.5 * b_before));
+        app.request_fit();
+        wait_for_fit(&mut app);
+        let r = &app.fits().unwrap().reports[5];
+        assert_eq!(r.params[2], -0.3, "rho fixed");
+        assert!(r.params[1] <= 0.5 * b_before + 1e-12, "b within its new upper bound");
+        assert!(matches!(r.status, crate::calibrate::FitStatus::AtBound { .. }), "{:?}", r.status);
+        app.config_mut().bounds.insert("b".into(), (1.0, 0.5));
+        app.request_fit();
+        wait_for_fit(&mut app);
+        let r = &app.fits().unwrap().reports[5];
+        assert_eq!(r.status.label(), "failed", "a bad bound is a clear failure, not a panic");
     }
 
     #[test]

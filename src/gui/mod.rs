@@ -6,6 +6,7 @@
 mod app;
 mod calculator;
 mod chain_view;
+mod constraints;
 mod export;
 mod fit_worker;
 mod tables;

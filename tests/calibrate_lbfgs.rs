@@ -5,30 +5,14 @@
 
 mod common;
 
-use common::smiles::{build_slice, slices, SmileRow};
+use common::smiles::{build_slice, load_svi_reference, slices};
 
-use serde::Deserialize;
 use volscope::calibrate::config::Loss;
 use volscope::calibrate::lbfgs::{minimize, LbfgsOptions};
 use volscope::calibrate::lm::Residuals;
 use volscope::calibrate::svi_start::quasi_explicit_starts;
 use volscope::calibrate::{fit_slice, FitConfig, QuoteUse, Weighting};
 use volscope::models::{SmileModel, Svi};
-
-#[derive(Debug, Deserialize)]
-struct FitRow {
-    slice: usize,
-    method: String,
-    rmse_vs_mid_volpts: f64,
-}
-
-fn load() -> Option<(Vec<SmileRow>, Vec<FitRow>, serde_json::Value)> {
-    let quotes = common::reference_file("smiles_quotes.csv")?;
-    let fits = common::reference_file("svi_fits.csv")?;
-    let truth = common::reference_file("svi_true_params.json")?;
-    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
-    Some((common::read_csv(&quotes), common::read_csv(&fits), truth))
-}
 
 /// Equal-weight SVI vol residuals σ(k) − mid with the analytic Jacobian (as `fit_slice` builds them).
 struct SviVols {
@@ -65,7 +49,7 @@ impl Residuals for SviVols {
 
 #[test]
 fn lbfgs_svi_reaches_the_scipy_rmse_on_every_slice() {
-    let Some((rows, fits, _)) = load() else {
+    let Some((rows, fits, _)) = load_svi_reference() else {
         println!("SKIPPED");
         return;
     };

@@ -2,20 +2,17 @@
 //! §3; w > 0 everywhere but g < 0 on roughly k ∈ [0.4, 1.0]) the plain fit reproduces the arbitrage, and the
 //! no-arbitrage fit returns a smile that passes the butterfly check, with its RMSE reported.
 
-use std::sync::Arc;
+mod common;
 
+use common::smiles::{side, vol_quote, vol_slice};
 use volscope::calibrate::{fit_slice, FitConfig, SliceFitReport};
-use volscope::market::{ExpirySlice, ForwardSource, PremiumCurrency, Quote, QuoteSide, QuoteStatus};
+use volscope::market::ExpirySlice;
 use volscope::models::{SmileModel, Svi};
 use volscope::pricing::OptionKind;
 
 const VOGT: [f64; 5] = [-0.0410, 0.1331, 0.3060, 0.3586, 0.4153];
 const T: f64 = 1.0;
 const F: f64 = 100.0;
-
-fn side(iv: f64) -> QuoteSide {
-    QuoteSide { iv: Some(iv), ..QuoteSide::default() }
-}
 
 /// k from −1.5 to 1.5 (step 0.1), mid = Vogt's vol, bid/ask ± 1 vol pt; puts below the forward, calls above.
 fn vogt_slice() -> ExpirySlice {
@@ -24,39 +21,12 @@ fn vogt_slice() -> ExpirySlice {
             let k = -1.5 + 0.1 * i as f64;
             let vol = Svi.implied_vol(&VOGT, k, T);
             let kind = if k < 0.0 { OptionKind::Put } else { OptionKind::Call };
-            let strike = F * k.exp();
-            Quote {
-                instrument: Arc::from(format!("VOGT-{i}").as_str()),
-                strike,
-                kind,
-                premium_currency: PremiumCurrency::Coin,
-                bid: side(vol - 0.01),
-                ask: side(vol + 0.01),
-                mid: side(vol),
-                mark: QuoteSide::default(),
-                bid_size: None,
-                ask_size: None,
-                open_interest: None,
-                exchange_iv: Default::default(),
-                exchange_delta: None,
-                forward_used: F,
-                k,
-                delta: None,
-                status: QuoteStatus::Ok,
-                line: i as u64 + 2,
-            }
+            vol_quote(&format!("VOGT-{i}"), kind, F, k, [vol - 0.01, vol, vol + 0.01], i as u64 + 2)
         })
         .collect();
-    ExpirySlice {
-        expiry_ms: 1_800_000_000_000,
-        t_years: T,
-        forward: F,
-        forward_source: ForwardSource::File,
-        discount: 1.0,
-        parity_forward: None,
-        forward_disagreement: None,
-        quotes,
-    }
+    let mut slice = vol_slice(T, F, quotes);
+    slice.expiry_ms = 1_800_000_000_000;
+    slice
 }
 
 fn show(label: &str, r: &SliceFitReport) {

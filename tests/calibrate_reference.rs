@@ -4,30 +4,14 @@
 
 mod common;
 
-use common::smiles::{build_slice, slices, SmileRow};
+use common::smiles::{build_slice, load_svi_reference, slices};
 
-use serde::Deserialize;
 use volscope::calibrate::{fit_slice, FitConfig, FitStatus, Weighting};
 use volscope::models::Svi;
 
-#[derive(Debug, Deserialize)]
-struct FitRow {
-    slice: usize,
-    method: String,
-    rmse_vs_mid_volpts: f64,
-}
-
-fn load() -> Option<(Vec<SmileRow>, Vec<FitRow>, serde_json::Value)> {
-    let quotes = common::reference_file("smiles_quotes.csv")?;
-    let fits = common::reference_file("svi_fits.csv")?;
-    let truth = common::reference_file("svi_true_params.json")?;
-    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
-    Some((common::read_csv(&quotes), common::read_csv(&fits), truth))
-}
-
 #[test]
 fn svi_reaches_the_scipy_optimum_on_every_slice() {
-    let Some((rows, fits, _)) = load() else {
+    let Some((rows, fits, _)) = load_svi_reference() else {
         println!("SKIPPED");
         return;
     };
@@ -71,7 +55,7 @@ fn svi_reaches_the_scipy_optimum_on_every_slice() {
 
 #[test]
 fn svi_recovers_the_true_parameters_from_noise_free_vols() {
-    let Some((rows, _, truth)) = load() else {
+    let Some((rows, _, truth)) = load_svi_reference() else {
         println!("SKIPPED");
         return;
     };

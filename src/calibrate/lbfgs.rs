@@ -342,19 +342,7 @@ pub fn minimize(
 mod tests {
     use super::*;
 
-    /// Rosenbrock as residuals (10(x1 − x0²), 1 − x0).
-    struct Rosenbrock;
-    impl Residuals for Rosenbrock {
-        fn len(&self) -> usize {
-            2
-        }
-        fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
-            r[0] = 10.0 * (x[1] - x[0] * x[0]);
-            r[1] = 1.0 - x[0];
-            jac.copy_from_slice(&[-20.0 * x[0], 10.0, -1.0, 0.0]);
-            true
-        }
-    }
+    use crate::calibrate::lm::tests::Rosenbrock;
 
     #[test]
     fn solves_rosenbrock() {

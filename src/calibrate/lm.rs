@@ -93,7 +93,7 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
 }
 
 /// [`cholesky_solve`] into caller buffers (`l`: n·n, `x`: n); `false` when not positive definite.
-fn cholesky_solve_into(a: &[f64], b: &[f64], n: usize, l: &mut [f64], x: &mut [f64]) -> bool {
+pub(crate) fn cholesky_solve_into(a: &[f64], b: &[f64], n: usize, l: &mut [f64], x: &mut [f64]) -> bool {
     for i in 0..n {
         for j in 0..=i {
             let mut s = a[i * n + j];
@@ -325,11 +325,11 @@ pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Rosenbrock as residuals (10(x1 − x0²), 1 − x0).
-    struct Rosenbrock;
+    pub(crate) struct Rosenbrock;
     impl Residuals for Rosenbrock {
         fn len(&self) -> usize {
             2

@@ -6,42 +6,13 @@
 //! (c ≥ 0, |d| ≤ 0.999·c, c within b's bounds — refitting the remaining unknowns on each active constraint —
 //! and a + σ·√(c² − d²) ≥ 0 by raising a). Candidates are ranked by the actual vol-space cost.
 
-/// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system, on the stack.
+use super::lm::cholesky_solve_into;
+
+/// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system, on the stack
+/// (the LM's solver with stack buffers).
 fn small_cholesky_solve(a: &[f64; 9], b: &[f64; 3], n: usize) -> Option<[f64; 3]> {
-    let mut l = [0.0; 9];
-    for i in 0..n {
-        for j in 0..=i {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= l[i * n + k] * l[j * n + k];
-            }
-            if i == j {
-                if !(s > 0.0) || !s.is_finite() {
-                    return None;
-                }
-                l[i * n + i] = s.sqrt();
-            } else {
-                l[i * n + j] = s / l[j * n + j];
-            }
-        }
-    }
-    let mut y = [0.0; 3];
-    for i in 0..n {
-        let mut s = b[i];
-        for k in 0..i {
-            s -= l[i * n + k] * y[k];
-        }
-        y[i] = s / l[i * n + i];
-    }
-    let mut x = [0.0; 3];
-    for i in (0..n).rev() {
-        let mut s = y[i];
-        for k in i + 1..n {
-            s -= l[k * n + i] * x[k];
-        }
-        x[i] = s / l[i * n + i];
-    }
-    Some(x)
+    let (mut l, mut x) = ([0.0; 9], [0.0; 3]);
+    cholesky_solve_into(&a[..n * n], &b[..n], n, &mut l[..n * n], &mut x[..n]).then_some(x)
 }
 
 /// A starting point and its vol-space cost Σ (weight·(σ_model − σ_mid))².

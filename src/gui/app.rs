@@ -123,7 +123,7 @@ impl VolscopeApp {
     /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
     pub fn request_fit(&mut self) {
         if let Some(chain) = &self.chain {
-            self.worker.request(Arc::new(chain.snapshot.clone()), self.model_kind, self.config.clone());
+            self.worker.request(Arc::clone(&chain.snapshot), self.model_kind, self.config.clone());
         }
     }
 

@@ -18,8 +18,8 @@ pub struct LoadedChain {
     pub name: String,
     /// Rows as read.
     pub raw: RawChain,
-    /// The snapshot shown.
-    pub snapshot: Snapshot,
+    /// The snapshot shown (shared with the fit worker without a copy).
+    pub snapshot: std::sync::Arc<Snapshot>,
     /// Underlyings in the file.
     pub underlyings: Vec<String>,
 }
@@ -30,13 +30,13 @@ impl LoadedChain {
         let snapshot =
             raw.snapshot(&BuildOptions::default()).map_err(|e| format!("{name}: {e}\n{}", raw.report.describe()))?;
         let underlyings = crate::market::underlyings(&raw.rows);
-        Ok(LoadedChain { name, raw, snapshot, underlyings })
+        Ok(LoadedChain { name, raw, snapshot: std::sync::Arc::new(snapshot), underlyings })
     }
 
     /// Rebuilds for another underlying.
     pub fn select_underlying(&mut self, underlying: &str) -> Result<(), String> {
         let options = BuildOptions { underlying: Some(underlying.to_owned()), ..BuildOptions::default() };
-        self.snapshot = self.raw.snapshot(&options).map_err(|e| e.to_string())?;
+        self.snapshot = std::sync::Arc::new(self.raw.snapshot(&options).map_err(|e| e.to_string())?);
         Ok(())
     }
 

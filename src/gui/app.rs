@@ -6,10 +6,11 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
-use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, LoadedChain, XAxis};
+use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, XAxis};
 use super::constraints::{constraints_ui, ParamRow};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
+use super::loaded::LoadedChain;
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme;
 use crate::calibrate::{FitConfig, SliceFitReport};
@@ -224,7 +225,7 @@ impl VolscopeApp {
             ui.label(format!("{} fitted in {:.1} ms, {failed} failed", f.kind.name(), f.elapsed_ms));
         }
         if let Some(e) = &self.fit_error {
-            ui.label(RichText::new(e).color(theme::ERROR));
+            ui.label(RichText::new(e).color(theme::palette(ui).error));
         }
     }
 
@@ -321,7 +322,7 @@ impl VolscopeApp {
             ui.separator();
             ui.label(format!("status: {}", r.status.label()));
             if let crate::calibrate::FitStatus::Failed { reason } = &r.status {
-                ui.label(RichText::new(reason).color(theme::ERROR));
+                ui.label(RichText::new(reason).color(theme::palette(ui).error));
             }
             for note in &r.notes {
                 ui.small(note);
@@ -391,8 +392,11 @@ impl VolscopeApp {
     fn status_bar_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             if let Some(e) = &self.error {
-                ui.label(RichText::new(format!("Load failed: {}", e.lines().next().unwrap_or(""))).color(theme::ERROR))
-                    .on_hover_text(e.as_str());
+                ui.label(
+                    RichText::new(format!("Load failed: {}", e.lines().next().unwrap_or("")))
+                        .color(theme::palette(ui).error),
+                )
+                .on_hover_text(e.as_str());
             }
             if let Some(message) = &self.last_message {
                 ui.label(message);
@@ -402,7 +406,7 @@ impl VolscopeApp {
             ui.label(status_line(chain)).on_hover_text(chain.report().describe());
             let n = chain.snapshot.warnings.len() + chain.report().rejected_count();
             let label = if n == 1 { "1 warning".to_owned() } else { format!("{n} warnings") };
-            if n > 0 && ui.button(RichText::new(label).color(theme::WARNING)).clicked() {
+            if n > 0 && ui.button(RichText::new(label).color(theme::palette(ui).warning)).clicked() {
                 self.show_warnings = !self.show_warnings;
             }
         });

@@ -3,48 +3,15 @@
 use egui::{RichText, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, Points, VLine};
 
+use super::loaded::LoadedChain;
 use super::theme;
 use crate::calibrate::{FitStatus, SliceFitReport};
-use crate::io::{LoadReport, RawChain};
+
 use crate::market::time::{format_date, format_utc};
-use crate::market::{BuildOptions, ExpirySlice, QuoteStatus, Snapshot};
+use crate::market::{ExpirySlice, QuoteStatus, Snapshot};
 use crate::models::ModelKind;
 use crate::pricing::OptionKind;
 use crate::pricing::{black_delta, OptionSpec};
-
-/// A loaded file: the raw rows (to rebuild for another underlying) and the snapshot shown.
-pub struct LoadedChain {
-    /// Display name of the file.
-    pub name: String,
-    /// Rows as read.
-    pub raw: RawChain,
-    /// The snapshot shown (shared with the fit worker without a copy).
-    pub snapshot: std::sync::Arc<Snapshot>,
-    /// Underlyings in the file.
-    pub underlyings: Vec<String>,
-}
-
-impl LoadedChain {
-    /// Builds the default snapshot (first underlying, last time) of a raw chain.
-    pub fn new(name: String, raw: RawChain) -> Result<Self, String> {
-        let snapshot =
-            raw.snapshot(&BuildOptions::default()).map_err(|e| format!("{name}: {e}\n{}", raw.report.describe()))?;
-        let underlyings = crate::market::underlyings(&raw.rows);
-        Ok(LoadedChain { name, raw, snapshot: std::sync::Arc::new(snapshot), underlyings })
-    }
-
-    /// Rebuilds for another underlying.
-    pub fn select_underlying(&mut self, underlying: &str) -> Result<(), String> {
-        let options = BuildOptions { underlying: Some(underlying.to_owned()), ..BuildOptions::default() };
-        self.snapshot = std::sync::Arc::new(self.raw.snapshot(&options).map_err(|e| e.to_string())?);
-        Ok(())
-    }
-
-    /// The load report.
-    pub fn report(&self) -> &LoadReport {
-        &self.raw.report
-    }
-}
 
 /// Expiry table (with each slice's fit when `reports` is given); returns the newly clicked slice index.
 pub fn expiry_list_ui(
@@ -86,7 +53,7 @@ fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
                 FitStatus::Failed { reason } => reason.clone(),
                 _ => String::new(),
             };
-            ui.label(RichText::new("failed").color(theme::ERROR)).on_hover_text(reason);
+            ui.label(RichText::new("failed").color(theme::palette(ui).error)).on_hover_text(reason);
             ui.label("");
         }
         Some(r) => {
@@ -94,7 +61,7 @@ fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
             let rmse = if r.butterfly.ok {
                 ui.label(text)
             } else {
-                ui.label(RichText::new(format!("{text} !")).color(theme::WARNING))
+                ui.label(RichText::new(format!("{text} !")).color(theme::palette(ui).warning))
             };
             rmse.on_hover_text(format!(
                 "{}; butterfly {} (min g {:.3}); {} µs",
@@ -190,6 +157,7 @@ pub fn smile_plot_ui(
         slice.forward_source.label()
     );
     ui.label(RichText::new(title).strong());
+    let pal = theme::palette(ui);
     let mut action = SmileAction::default();
     Plot::new("smile").legend(Legend::default()).x_axis_label(axis.label()).y_axis_label("implied vol (%)").show(
         ui,
@@ -202,9 +170,9 @@ pub fn smile_plot_ui(
                 let x = axis.x(slice, q.k, vol_for_x);
                 if let (Some(b), Some(a)) = (q.bid.iv, q.ask.iv) {
                     let (name, colour) = if q.status == QuoteStatus::Ok {
-                        ("bid/ask", theme::BID_ASK_OK)
+                        ("bid/ask", pal.bid_ask_ok)
                     } else {
-                        ("bid/ask (not usable)", theme::BID_ASK_UNUSABLE)
+                        ("bid/ask (not usable)", pal.bid_ask_unusable)
                     };
                     plot.line(Line::new(name, vec![[x, 100.0 * b], [x, 100.0 * a]]).color(colour).width(2.0));
                 }
@@ -226,17 +194,17 @@ pub fn smile_plot_ui(
                     marks.push([x, 100.0 * m]);
                 }
             }
-            plot.points(Points::new("mark", marks).color(theme::MARK).shape(MarkerShape::Diamond).radius(2.0));
-            plot.points(Points::new("mid (call)", calls).color(theme::MID_CALL).radius(3.0));
-            plot.points(Points::new("mid (put)", puts).color(theme::MID_PUT).radius(3.0));
-            plot.points(Points::new("mid (in the money)", itm).color(theme::MID_ITM).radius(2.0).filled(false));
+            plot.points(Points::new("mark", marks).color(pal.mark).shape(MarkerShape::Diamond).radius(2.0));
+            plot.points(Points::new("mid (call)", calls).color(pal.mid_call).radius(3.0));
+            plot.points(Points::new("mid (put)", puts).color(pal.mid_put).radius(3.0));
+            plot.points(Points::new("mid (in the money)", itm).color(pal.mid_itm).radius(2.0).filled(false));
             plot.points(
-                Points::new("excluded by you", user_excluded).color(theme::ERROR).shape(MarkerShape::Cross).radius(5.0),
+                Points::new("excluded by you", user_excluded).color(pal.error).shape(MarkerShape::Cross).radius(5.0),
             );
-            plot.vline(VLine::new("forward", axis.x(slice, 0.0, 0.5)).color(theme::ATM));
+            plot.vline(VLine::new("forward", axis.x(slice, 0.0, 0.5)).color(pal.atm));
             if let Some((kind, report)) = fit.filter(|(_, r)| r.status.is_usable()) {
                 let curve = fitted_curve(kind, slice, report, axis);
-                plot.line(Line::new(format!("{} fit", kind.name()), curve).color(theme::FIT).width(2.0));
+                plot.line(Line::new(format!("{} fit", kind.name()), curve).color(pal.fit).width(2.0));
             }
             if plot.response().clicked() {
                 action.toggled = nearest_mid(plot, &mids);

@@ -9,6 +9,7 @@ mod chain_view;
 mod constraints;
 mod export;
 mod fit_worker;
+mod loaded;
 mod tables;
 mod theme;
 
@@ -16,7 +17,7 @@ use std::path::Path;
 
 pub use app::VolscopeApp;
 pub use calculator::CalculatorApp;
-pub use chain_view::LoadedChain;
+pub use loaded::LoadedChain;
 
 /// Opens the main window on `file` (or the bundled sample) and runs until it is closed.
 pub fn run(file: Option<&Path>) -> eframe::Result {

@@ -62,7 +62,7 @@ pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) {
                 ui.label(opt(q.residual_spread_units, 1.0, 2));
                 match &q.used {
                     QuoteUse::Used => ui.label("used"),
-                    QuoteUse::Excluded(why) => ui.label(RichText::new(why).color(theme::BID_ASK_UNUSABLE)),
+                    QuoteUse::Excluded(why) => ui.label(RichText::new(why).color(theme::palette(ui).bid_ask_unusable)),
                 };
                 ui.end_row();
             }
@@ -134,14 +134,15 @@ pub fn arbitrage_ui(
         .map(|k| [k, crate::calibrate::fit::durrleman_g(model.as_ref(), &report.params, k)])
         .filter(|p| p[1].is_finite())
         .collect();
+    let pal = theme::palette(ui);
     Plot::new("g_of_k").x_axis_label("k").y_axis_label("g(k)").show(ui, |plot| {
         for (a, z) in &b.negative_ranges {
             let g_min = b.min_g.min(-1e-3);
             let area = vec![[*a, g_min], [*z, g_min], [*z, 0.0], [*a, 0.0]];
-            plot.polygon(Polygon::new("g < 0", area).fill_color(theme::ERROR.gamma_multiply(0.3)));
+            plot.polygon(Polygon::new("g < 0", area).fill_color(pal.error.gamma_multiply(0.3)));
         }
-        plot.hline(HLine::new("0", 0.0).color(theme::ATM));
-        plot.line(Line::new("g(k)", points).color(theme::FIT).width(2.0));
+        plot.hline(HLine::new("0", 0.0).color(pal.atm));
+        plot.line(Line::new("g(k)", points).color(pal.fit).width(2.0));
     });
 }
 

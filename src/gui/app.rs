@@ -454,6 +454,13 @@ fn first_live_slice(chain: &LoadedChain) -> usize {
 
 impl eframe::App for VolscopeApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}
+
+impl VolscopeApp {
+    /// Draws one frame of the whole window into `ui` (what `eframe::App::ui` does; tests drive it directly).
+    pub fn show(&mut self, ui: &mut Ui) {
         self.poll_fits();
         self.keyboard(ui);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));

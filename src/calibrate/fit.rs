@@ -377,27 +377,7 @@ pub fn fit_slice(
     warm_start: Option<&[f64]>,
 ) -> SliceFitReport {
     let clock = Instant::now();
-    let mut report = SliceFitReport {
-        expiry: format_utc(slice.expiry_ms),
-        expiry_ms: slice.expiry_ms,
-        t_years: slice.t_years,
-        forward: slice.forward,
-        model: model.name().to_owned(),
-        status: FitStatus::Failed { reason: "not fitted".to_owned() },
-        param_names: model.param_names().iter().map(|s| (*s).to_owned()).collect(),
-        params: Vec::new(),
-        rmse_vol_pts: f64::NAN,
-        max_abs_err_vol_pts: f64::NAN,
-        inside_spread_share: f64::NAN,
-        mean_err_spread_units: f64::NAN,
-        n_quotes: 0,
-        iterations: 0,
-        function_evals: 0,
-        fit_time_us: 0.0,
-        butterfly: empty_butterfly(),
-        residuals: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut report = fit_slice_shell(model, slice);
     let uses = select(slice, config);
     let outcome = solve(model, slice, config, warm_start, &uses, &mut report);
     match outcome {
@@ -418,6 +398,31 @@ pub fn fit_slice(
     fill_statistics(model, slice, &uses, &mut report);
     report.fit_time_us = clock.elapsed().as_secs_f64() * 1e6;
     report
+}
+
+/// A report of `model` on `slice` before any fit: status "not fitted", no parameters, NaN statistics.
+fn fit_slice_shell(model: &dyn SmileModel, slice: &ExpirySlice) -> SliceFitReport {
+    SliceFitReport {
+        expiry: format_utc(slice.expiry_ms),
+        expiry_ms: slice.expiry_ms,
+        t_years: slice.t_years,
+        forward: slice.forward,
+        model: model.name().to_owned(),
+        status: FitStatus::Failed { reason: "not fitted".to_owned() },
+        param_names: model.param_names().iter().map(|s| (*s).to_owned()).collect(),
+        params: Vec::new(),
+        rmse_vol_pts: f64::NAN,
+        max_abs_err_vol_pts: f64::NAN,
+        inside_spread_share: f64::NAN,
+        mean_err_spread_units: f64::NAN,
+        n_quotes: 0,
+        iterations: 0,
+        function_evals: 0,
+        fit_time_us: 0.0,
+        butterfly: empty_butterfly(),
+        residuals: Vec::new(),
+        notes: Vec::new(),
+    }
 }
 
 fn solve(
@@ -853,6 +858,32 @@ fn fill_statistics(model: &dyn SmileModel, slice: &ExpirySlice, uses: &[QuoteUse
             report.butterfly.min_g, report.butterfly.k_at_min_g
         ));
     }
+}
+
+/// Evaluates `params` on a slice without solving (the GUI's manual mode): the report has status
+/// [`FitStatus::Manual`], the residuals, statistics and butterfly check of those parameters, and takes a few
+/// microseconds per quote. Parameters of the wrong length or outside the model's domain give a failed report.
+pub fn evaluate_slice(
+    model: &dyn SmileModel,
+    slice: &ExpirySlice,
+    config: &FitConfig,
+    params: &[f64],
+) -> SliceFitReport {
+    let clock = Instant::now();
+    let mut report = fit_slice_shell(model, slice);
+    let uses = select(slice, config);
+    if params.len() != model.param_names().len() || params.iter().any(|p| !p.is_finite()) {
+        fail_report(&mut report, "manual parameters: wrong length or not finite".to_owned(), None);
+    } else if let Err(why) = model.check_domain(params) {
+        fail_report(&mut report, format!("manual parameters outside the model's domain: {why}"), None);
+    } else {
+        report.params = params.to_vec();
+        report.status = FitStatus::Manual;
+    }
+    report.n_quotes = uses.iter().filter(|u| **u == QuoteUse::Used).count();
+    fill_statistics(model, slice, &uses, &mut report);
+    report.fit_time_us = clock.elapsed().as_secs_f64() * 1e6;
+    report
 }
 
 /// Fits every slice of a snapshot with the model `model_for_slice` gives for it; expired slices are reported

@@ -13,4 +13,4 @@ pub mod sabr_start;
 pub mod svi_start;
 
 pub use config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
-pub use fit::{fit_slice, fit_snapshot};
+pub use fit::{evaluate_slice, fit_slice, fit_snapshot};

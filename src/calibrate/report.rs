@@ -15,6 +15,8 @@ pub enum FitStatus {
         /// Names of the parameters on a bound.
         params: Vec<String>,
     },
+    /// Parameters set by hand (the GUI's manual mode), evaluated without a solve.
+    Manual,
     /// No usable fit; the reason, and no parameters are trusted.
     Failed {
         /// Why (too few quotes, bad bounds, degenerate result, solver failure, …).
@@ -23,12 +25,13 @@ pub enum FitStatus {
 }
 
 impl FitStatus {
-    /// `converged`, `max_iterations`, `at_bound`, `failed`.
+    /// `converged`, `max_iterations`, `at_bound`, `manual`, `failed`.
     pub fn label(&self) -> &'static str {
         match self {
             FitStatus::Converged => "converged",
             FitStatus::MaxIterations => "max_iterations",
             FitStatus::AtBound { .. } => "at_bound",
+            FitStatus::Manual => "manual",
             FitStatus::Failed { .. } => "failed",
         }
     }

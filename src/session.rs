@@ -1,0 +1,251 @@
+//! What a user did to a chain, as data: the model and constraints for all expiries or one, the exclusions,
+//! hand-set parameters (manual mode); and the session file that saves it with the source and the last fits.
+//!
+//! The GUI keeps one [`EditState`]: undo and redo restore it whole, the autosave writes it, and a fit request
+//! is built from it with [`EditState::plans`]. A session file is JSON (`*.volscope.json`), written atomically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::calibrate::{FitConfig, SliceFitReport};
+use crate::market::{ExpirySlice, Snapshot};
+use crate::models::ModelKind;
+
+/// A model and its fit configuration (bounds, fixed parameters, weights, filters, solver).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SliceSetup {
+    /// The model.
+    pub kind: ModelKind,
+    /// Its configuration (`excluded_instruments` is ignored here: exclusions live in [`EditState::excluded`]).
+    pub config: FitConfig,
+}
+
+/// Everything the user edited on a chain.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EditState {
+    /// Model and configuration of every expiry without its own.
+    pub all: SliceSetup,
+    /// Expiries with their own model and configuration, by expiry time (UTC ms).
+    pub per_expiry: BTreeMap<i64, SliceSetup>,
+    /// Instruments excluded from the fits (exact names).
+    pub excluded: Vec<String>,
+    /// Hand-set parameters by expiry time (UTC ms): these expiries show these parameters, not a fit.
+    pub manual: BTreeMap<i64, Vec<f64>>,
+}
+
+/// What to do with one slice in a fit request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlicePlan {
+    /// The model.
+    pub kind: ModelKind,
+    /// The configuration, exclusions included.
+    pub config: FitConfig,
+    /// Start the solver here (e.g. from hand-set parameters).
+    pub warm_start: Option<Vec<f64>>,
+}
+
+impl EditState {
+    /// The setup that applies to an expiry.
+    pub fn setup_for(&self, expiry_ms: i64) -> &SliceSetup {
+        self.per_expiry.get(&expiry_ms).unwrap_or(&self.all)
+    }
+
+    /// The setup to edit: the expiry's own (created as a copy of the all-expiry one) when `expiry_ms` is
+    /// given, else the all-expiry one.
+    pub fn setup_mut(&mut self, expiry_ms: Option<i64>) -> &mut SliceSetup {
+        match expiry_ms {
+            Some(e) => self.per_expiry.entry(e).or_insert_with(|| self.all.clone()),
+            None => &mut self.all,
+        }
+    }
+
+    /// The configuration a slice is fitted with: its setup's, with the user's exclusions.
+    pub fn config_for(&self, expiry_ms: i64) -> FitConfig {
+        let mut config = self.setup_for(expiry_ms).config.clone();
+        config.excluded_instruments = self.excluded.clone();
+        config
+    }
+
+    /// One plan per slice of `snapshot`, in slice order; `warm` gives a start for a slice (by index).
+    pub fn plans(&self, snapshot: &Snapshot, warm: impl Fn(usize, &ExpirySlice) -> Option<Vec<f64>>) -> Vec<SlicePlan> {
+        snapshot
+            .slices
+            .iter()
+            .enumerate()
+            .map(|(i, slice)| SlicePlan {
+                kind: self.setup_for(slice.expiry_ms).kind,
+                config: self.config_for(slice.expiry_ms),
+                warm_start: warm(i, slice),
+            })
+            .collect()
+    }
+
+    /// Excludes `instrument`, or includes it again; returns `true` when it is now excluded.
+    pub fn toggle_exclusion(&mut self, instrument: &str) -> bool {
+        match self.excluded.iter().position(|e| e == instrument) {
+            Some(i) => {
+                self.excluded.remove(i);
+                false
+            }
+            None => {
+                self.excluded.push(instrument.to_owned());
+                true
+            }
+        }
+    }
+}
+
+/// Version written in session files; a newer one is refused with a clear message.
+pub const SESSION_VERSION: u32 = 1;
+
+/// A saved session: the source, what was edited, and the fits shown when it was saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// File format version ([`SESSION_VERSION`]).
+    pub version: u32,
+    /// The quote file, or `None` for the bundled sample.
+    pub source: Option<PathBuf>,
+    /// Underlying shown.
+    pub underlying: Option<String>,
+    /// Snapshot time chosen in a multi-snapshot file (UTC ms), `None` for the file's own.
+    pub at_ms: Option<i64>,
+    /// Expiry shown (UTC ms).
+    pub selected_expiry_ms: Option<i64>,
+    /// Models, constraints, exclusions and hand-set parameters.
+    pub edit: EditState,
+    /// The fits shown when saved (one per slice, in slice order), so a restored session shows them at once.
+    #[serde(default)]
+    pub fits: Vec<SliceFitReport>,
+    /// When it was saved (UTC ms).
+    pub saved_at_ms: i64,
+}
+
+/// Why a session could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not a session file, or a malformed one.
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What serde_json saw.
+        message: String,
+    },
+    /// Written by a newer Volscope.
+    #[error("{path}: session version {found} is newer than this Volscope reads ({SESSION_VERSION})")]
+    TooNew {
+        /// The file.
+        path: String,
+        /// Version in the file.
+        found: u32,
+    },
+}
+
+impl Session {
+    /// Writes the session as pretty JSON, atomically (a crash mid-write leaves the previous file intact).
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
+        let io = |source| SessionError::Io { path: path.display().to_string(), source };
+        crate::io::write_atomically(path, |w| serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from))
+            .map_err(io)
+    }
+
+    /// Reads a session file; a malformed one gives its line and column.
+    pub fn load(path: &Path) -> Result<Session, SessionError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SessionError::Io { path: name.clone(), source })?;
+        Session::from_json(&text, &name)
+    }
+
+    /// Parses session JSON (`name` is used in errors).
+    pub fn from_json(text: &str, name: &str) -> Result<Session, SessionError> {
+        let malformed = |e: serde_json::Error| SessionError::Malformed {
+            path: name.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
+        let found = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if found > u64::from(SESSION_VERSION) {
+            return Err(SessionError::TooNew { path: name.to_owned(), found: found as u32 });
+        }
+        serde_json::from_str(text).map_err(malformed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edited() -> EditState {
+        let mut edit = EditState::default();
+        edit.all.config.fixed.insert("rho".into(), -0.2);
+        edit.setup_mut(Some(1_774_598_400_000)).kind = ModelKind::Sabr { beta: Some(1.0) };
+        edit.setup_mut(Some(1_774_598_400_000)).config.bounds.insert("nu".into(), (0.1, 3.0));
+        edit.toggle_exclusion("BTC-27MAR26-70000-P");
+        edit.manual.insert(1_775_203_200_000, vec![0.01, 0.1, -0.3, 0.0, 0.2]);
+        edit
+    }
+
+    #[test]
+    fn a_per_expiry_setup_starts_as_a_copy_of_the_all_expiry_one() {
+        let edit = edited();
+        let own = edit.setup_for(1_774_598_400_000);
+        assert_eq!(own.kind, ModelKind::Sabr { beta: Some(1.0) });
+        assert_eq!(own.config.fixed.get("rho"), Some(&-0.2), "copied from the all-expiry setup");
+        assert_eq!(edit.setup_for(1).kind, ModelKind::Svi, "other expiries use the all-expiry setup");
+        assert_eq!(edit.config_for(1).excluded_instruments, ["BTC-27MAR26-70000-P"]);
+    }
+
+    #[test]
+    fn exclusions_toggle() {
+        let mut edit = EditState::default();
+        assert!(edit.toggle_exclusion("X"));
+        assert!(!edit.toggle_exclusion("X"));
+        assert!(edit.excluded.is_empty());
+    }
+
+    #[test]
+    fn a_session_round_trips_through_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.volscope.json");
+        let session = Session {
+            version: SESSION_VERSION,
+            source: Some(PathBuf::from("../shared/data/x.csv")),
+            underlying: Some("BTC".into()),
+            at_ms: Some(5),
+            selected_expiry_ms: Some(1_774_598_400_000),
+            edit: edited(),
+            fits: Vec::new(),
+            saved_at_ms: 7,
+        };
+        session.save(&path).unwrap();
+        assert_eq!(Session::load(&path).unwrap(), session);
+    }
+
+    #[test]
+    fn a_malformed_or_newer_session_is_a_clear_error() {
+        let err = Session::from_json("{\n  \"version\": 1,\n  \"edit\": [}\n", "s.json").unwrap_err();
+        assert!(matches!(err, SessionError::Malformed { line: 3, .. }), "{err}");
+        let err = Session::from_json("{\"version\": 9}", "s.json").unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+        let err = Session::from_json("{\"version\": 1}", "s.json").unwrap_err();
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
+}

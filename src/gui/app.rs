@@ -1,27 +1,29 @@
-//! The main window: menu, expiry list, smile plot and status bar around the loaded chain.
+//! The application state and what the user can do to it: open a chain, fit it on the worker, edit models and
+//! constraints (for all expiries or one), exclude quotes, set parameters by hand, undo and redo, save and
+//! restore sessions. Drawing lives in `app_ui.rs` and `model_panel.rs`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use egui::{RichText, Ui};
-
 use super::calculator::CalculatorApp;
-use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, XAxis};
-use super::constraints::{constraints_ui, ParamRow};
-use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
+use super::chain_view::XAxis;
+use super::export::ExportInputs;
 use super::fit_worker::FitWorker;
 use super::loaded::LoadedChain;
-use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
-use super::theme;
-use crate::calibrate::{FitConfig, SliceFitReport};
+use super::settings::{autosave_path, Autosave, Settings};
+use super::tables::Tab;
+use crate::calibrate::{evaluate_slice, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
+use crate::market::ExpirySlice;
 use crate::models::ModelKind;
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
+use crate::session::{EditState, Session, SliceSetup, SESSION_VERSION};
 
-/// The fits of the loaded chain, one report per slice in slice order.
+/// The worker's fits of the loaded chain, one report per slice in slice order.
 pub struct FitView {
-    /// Model fitted.
-    pub kind: ModelKind,
+    /// Model fitted to each slice.
+    pub kinds: Vec<ModelKind>,
     /// Reports, aligned with the snapshot's slices.
     pub reports: Vec<SliceFitReport>,
     /// Wall time of the whole fit, ms.
@@ -30,61 +32,44 @@ pub struct FitView {
 
 /// Application state.
 pub struct VolscopeApp {
-    chain: Option<LoadedChain>,
-    selected: usize,
-    error: Option<String>,
-    calculator: CalculatorApp,
-    show_calculator: bool,
-    show_warnings: bool,
+    pub(super) chain: Option<LoadedChain>,
+    /// The file the chain came from (`None`: the bundled sample).
+    pub(super) source: Option<PathBuf>,
+    pub(super) selected: usize,
+    pub(super) error: Option<String>,
+    pub(super) calculator: CalculatorApp,
+    pub(super) show_calculator: bool,
+    pub(super) show_warnings: bool,
     worker: FitWorker,
-    model_kind: ModelKind,
-    fits: Option<FitView>,
-    fit_error: Option<String>,
+    pub(super) fits: Option<FitView>,
+    /// Reports of hand-set parameters (manual mode), by slice index; shown instead of the worker's.
+    manual_reports: BTreeMap<usize, SliceFitReport>,
+    pub(super) fit_error: Option<String>,
     /// Id of the last fit request whose answer was applied.
     applied_fit: u64,
-    /// Fit configuration used for every slice.
-    config: FitConfig,
+    /// What the user edited (models, constraints, exclusions, hand-set parameters).
+    pub(super) edit: EditState,
+    /// The edit state of the last undo step.
+    committed: EditState,
+    undo: Vec<EditState>,
+    redo: Vec<EditState>,
+    /// The model panel edits the selected expiry's own setup (else the all-expiry one).
+    pub(super) scope_this_expiry: bool,
     /// Table shown under the smile.
-    tab: Tab,
-    /// Outcome of the last export or edit, for the status bar.
-    last_message: Option<String>,
+    pub(super) tab: Tab,
     /// x axis of the smile.
-    axis: XAxis,
-    /// Exclusion lists before each change (ctrl+Z), and undone ones (ctrl+Y).
-    undo: Vec<Vec<String>>,
-    redo: Vec<Vec<String>>,
-    /// Refit on every constraint edit.
-    auto_fit: bool,
+    pub(super) axis: XAxis,
+    /// Outcome of the last action, for the status bar.
+    pub(super) last_message: Option<String>,
+    /// Persisted settings.
+    pub(super) settings: Settings,
+    pub(super) autosave: Autosave,
 }
 
 impl VolscopeApp {
-    /// Opens `file`, or the bundled sample when none is given; `ctx` is woken when a fit arrives.
+    /// Opens `file`, or the bundled sample when none is given; `ctx` is woken when a fit arrives. No autosave.
     pub fn new(file: Option<&Path>, ctx: Option<egui::Context>) -> Self {
-        let worker = FitWorker::spawn(move || {
-            if let Some(ctx) = &ctx {
-                ctx.request_repaint();
-            }
-        });
-        let mut app = VolscopeApp {
-            chain: None,
-            selected: 0,
-            error: None,
-            calculator: CalculatorApp::default(),
-            show_calculator: false,
-            show_warnings: false,
-            worker,
-            model_kind: ModelKind::Svi,
-            fits: None,
-            fit_error: None,
-            applied_fit: 0,
-            config: FitConfig::default(),
-            tab: Tab::default(),
-            last_message: None,
-            axis: XAxis::default(),
-            undo: Vec::new(),
-            redo: Vec::new(),
-            auto_fit: true,
-        };
+        let mut app = VolscopeApp::empty(ctx, Settings::default(), None);
         match file {
             Some(path) => app.open(path),
             None => app.open_sample(),
@@ -92,29 +77,91 @@ impl VolscopeApp {
         app
     }
 
-    /// Loads a file; on failure the error is shown and the current chain stays.
+    /// The desktop start: settings from eframe's storage, autosave on, and the file given, or the autosaved
+    /// session when there is one, or the sample.
+    pub fn start(file: Option<&Path>, ctx: egui::Context, settings: Settings) -> Self {
+        settings.theme.apply(&ctx);
+        let autosave = autosave_path();
+        let mut app = VolscopeApp::empty(Some(ctx), settings, autosave.clone());
+        match (file, autosave.filter(|p| p.exists())) {
+            (Some(path), _) => app.open(path),
+            (None, Some(saved)) => {
+                if let Err(e) = app.restore_session(&saved) {
+                    app.open_sample();
+                    app.last_message = Some(format!("could not restore the autosaved session: {e}"));
+                }
+            }
+            (None, None) => app.open_sample(),
+        }
+        app
+    }
+
+    fn empty(ctx: Option<egui::Context>, settings: Settings, autosave: Option<PathBuf>) -> Self {
+        let worker = FitWorker::spawn(move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        });
+        VolscopeApp {
+            chain: None,
+            source: None,
+            selected: 0,
+            error: None,
+            calculator: CalculatorApp::default(),
+            show_calculator: false,
+            show_warnings: false,
+            worker,
+            fits: None,
+            manual_reports: BTreeMap::new(),
+            fit_error: None,
+            applied_fit: 0,
+            edit: EditState::default(),
+            committed: EditState::default(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            scope_this_expiry: false,
+            tab: Tab::default(),
+            axis: XAxis::default(),
+            last_message: None,
+            settings,
+            autosave: Autosave::new(autosave),
+        }
+    }
+
+    /// Loads a file; on failure the error is shown and the current chain stays. Exclusions and hand-set
+    /// parameters belong to the old chain and are dropped; models and constraints stay.
     pub fn open(&mut self, path: &Path) {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = display_name(path);
         let loaded = load_path(path, &LoadOptions::default())
             .map_err(|e| e.to_string())
             .and_then(|raw| LoadedChain::new(name, raw));
-        self.install(loaded);
+        if loaded.is_ok() {
+            self.settings.remember(path);
+        }
+        self.install(loaded, Some(path.to_path_buf()));
     }
 
-    fn open_sample(&mut self) {
+    /// Opens the bundled synthetic sample.
+    pub fn open_sample(&mut self) {
         let name = format!("{} (synthetic sample)", SAMPLE_PATH.trim_start_matches("assets/"));
         let loaded = load_bytes(SAMPLE_CSV.as_bytes(), &name, &LoadOptions::default())
             .map_err(|e| e.to_string())
             .and_then(|raw| LoadedChain::new(name, raw));
-        self.install(loaded);
+        self.install(loaded, None);
     }
 
-    fn install(&mut self, loaded: Result<LoadedChain, String>) {
+    fn install(&mut self, loaded: Result<LoadedChain, String>, source: Option<PathBuf>) {
         match loaded {
             Ok(chain) => {
                 self.selected = first_live_slice(&chain);
                 self.chain = Some(chain);
+                self.source = source;
                 self.error = None;
+                self.fits = None;
+                self.manual_reports.clear();
+                self.edit.excluded.clear();
+                self.edit.manual.clear();
+                self.commit();
                 self.request_fit();
             }
             Err(e) => self.error = Some(e),
@@ -123,19 +170,27 @@ impl VolscopeApp {
 
     /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
     pub fn request_fit(&mut self) {
+        self.request_fit_from(None);
+    }
+
+    /// Like [`VolscopeApp::request_fit`], starting the solver of slice `warm.0` at `warm.1`.
+    fn request_fit_from(&mut self, warm: Option<(usize, Vec<f64>)>) {
         if let Some(chain) = &self.chain {
-            self.worker.request(Arc::clone(&chain.snapshot), self.model_kind, self.config.clone());
+            let plans =
+                self.edit.plans(&chain.snapshot, |i, _| warm.as_ref().filter(|w| w.0 == i).map(|w| w.1.clone()));
+            self.worker.request(Arc::clone(&chain.snapshot), plans);
         }
     }
 
     /// Applies the worker's answer to the latest request, if it has come.
-    fn poll_fits(&mut self) {
+    pub(super) fn poll_fits(&mut self) {
         if let Some(result) = self.worker.poll() {
             self.applied_fit = result.id;
             match result.reports {
                 Ok(reports) => {
-                    self.fits = Some(FitView { kind: result.kind, reports, elapsed_ms: result.elapsed_ms });
+                    self.fits = Some(FitView { kinds: result.kinds, reports, elapsed_ms: result.elapsed_ms });
                     self.fit_error = None;
+                    self.autosave.mark_dirty();
                 }
                 Err(e) => self.fit_error = Some(e),
             }
@@ -147,9 +202,34 @@ impl VolscopeApp {
         self.worker.latest() != self.applied_fit
     }
 
-    /// The fits, if any.
+    /// The worker's fits, if any (without hand-set overlays; see [`VolscopeApp::report`]).
     pub fn fits(&self) -> Option<&FitView> {
         self.fits.as_ref()
+    }
+
+    /// The report shown for slice `i`: its hand-set evaluation in manual mode, else the worker's fit.
+    pub fn report(&self, i: usize) -> Option<&SliceFitReport> {
+        self.manual_reports.get(&i).or_else(|| self.fits.as_ref().and_then(|f| f.reports.get(i)))
+    }
+
+    /// The model of slice `i`'s shown report.
+    pub fn report_kind(&self, i: usize) -> Option<ModelKind> {
+        if self.manual_reports.contains_key(&i) {
+            return self.slice(i).map(|s| self.edit.setup_for(s.expiry_ms).kind);
+        }
+        self.fits.as_ref().and_then(|f| f.kinds.get(i).copied())
+    }
+
+    /// Reports shown for every slice (manual overlays applied), in slice order.
+    pub fn shown_reports(&self) -> Vec<SliceFitReport> {
+        let n = self.fits.as_ref().map_or(0, |f| f.reports.len());
+        (0..n).filter_map(|i| self.report(i).cloned()).collect()
+    }
+
+    /// Models of [`VolscopeApp::shown_reports`].
+    pub fn shown_kinds(&self) -> Vec<ModelKind> {
+        let n = self.fits.as_ref().map_or(0, |f| f.reports.len());
+        (0..n).filter_map(|i| self.report_kind(i)).collect()
     }
 
     /// The loaded chain, if any.
@@ -157,439 +237,267 @@ impl VolscopeApp {
         self.chain.as_ref()
     }
 
+    /// Slice `i` of the loaded chain.
+    pub fn slice(&self, i: usize) -> Option<&ExpirySlice> {
+        self.chain.as_ref().and_then(|c| c.snapshot.slices.get(i))
+    }
+
+    /// Index of the selected expiry.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Selects an expiry (ignored when out of range).
+    pub fn select(&mut self, i: usize) {
+        if self.slice(i).is_some() {
+            self.selected = i;
+        }
+    }
+
     /// The last load error, if any.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
 
-    fn menu_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            ui.menu_button("File", |ui| {
-                if ui.button("Open…").clicked() {
-                    ui.close();
-                    if let Some(path) = rfd::FileDialog::new().pick_file() {
-                        self.open(&path);
-                    }
-                }
-                if ui.button("Open the synthetic sample").clicked() {
-                    ui.close();
-                    self.open_sample();
-                }
-                ui.separator();
-                ui.add_enabled_ui(self.fits.is_some(), |ui| {
-                    if ui.button("Export fit JSON…").clicked() {
-                        ui.close();
-                        self.export("fit.json", export_fit_json);
-                    }
-                    if ui.button("Export surface grid CSV…").clicked() {
-                        ui.close();
-                        self.export("grid.csv", export_grid_csv);
-                    }
-                    if ui.button("Export residuals CSV…").clicked() {
-                        ui.close();
-                        self.export("residuals.csv", export_residuals_csv);
-                    }
-                });
-            });
-            ui.menu_button("Tools", |ui| {
-                if ui.button("Black-76 calculator").clicked() {
-                    ui.close();
-                    self.show_calculator = true;
-                }
-            });
-            self.underlying_ui(ui);
-            ui.separator();
-            self.model_ui(ui);
-        });
+    /// Everything the user edited.
+    pub fn edit_state(&self) -> &EditState {
+        &self.edit
     }
 
-    fn model_ui(&mut self, ui: &mut Ui) {
-        let mut kind = self.model_kind;
-        egui::ComboBox::from_label("Model").selected_text(kind.name()).show_ui(ui, |ui| {
-            for k in [ModelKind::Svi, ModelKind::SviJw, ModelKind::Sabr { beta: Some(1.0) }] {
-                ui.selectable_value(&mut kind, k, k.name());
+    /// The setup the model panel edits: the selected expiry's own (created from the all-expiry one) when the
+    /// scope is "this expiry", else the all-expiry one. Call [`VolscopeApp::edited`] after a change.
+    pub fn setup_mut(&mut self) -> &mut SliceSetup {
+        let expiry = self.scope_this_expiry.then(|| self.slice(self.selected).map(|s| s.expiry_ms)).flatten();
+        self.edit.setup_mut(expiry)
+    }
+
+    /// Edits apply to the selected expiry only (`true`) or to all expiries without their own setup.
+    pub fn set_scope_this_expiry(&mut self, this_expiry: bool) {
+        self.scope_this_expiry = this_expiry;
+    }
+
+    /// The selected expiry goes back to the all-expiry setup.
+    pub fn clear_expiry_setup(&mut self) {
+        if let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) {
+            if self.edit.per_expiry.remove(&e).is_some() {
+                self.edited(true);
             }
-        });
-        if kind != self.model_kind {
-            self.model_kind = kind;
+        }
+    }
+
+    /// After an edit: hand-set reports are re-evaluated, and a fit is requested when `refit`.
+    pub fn edited(&mut self, refit: bool) {
+        self.refresh_manual();
+        self.autosave.mark_dirty();
+        if refit {
             self.request_fit();
         }
-        if ui.button("Refit").clicked() {
-            self.request_fit();
+    }
+
+    /// Records the current edit state as an undo step when it changed since the last one.
+    pub fn commit(&mut self) {
+        if self.edit != self.committed {
+            self.undo.push(std::mem::replace(&mut self.committed, self.edit.clone()));
+            self.redo.clear();
+            self.autosave.mark_dirty();
         }
-        if self.fitting() {
-            ui.spinner();
-            ui.label("fitting…");
-        } else if let Some(f) = &self.fits {
-            let failed = f.reports.iter().filter(|r| !r.status.is_usable()).count();
-            ui.label(format!("{} fitted in {:.1} ms, {failed} failed", f.kind.name(), f.elapsed_ms));
-        }
-        if let Some(e) = &self.fit_error {
-            ui.label(RichText::new(e).color(theme::palette(ui).error));
+    }
+
+    /// Undoes the last edit (`redo`: redoes one): models, constraints, exclusions and hand-set parameters.
+    pub fn undo(&mut self, redo: bool) {
+        self.commit();
+        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
+        if let Some(previous) = from.pop() {
+            to.push(std::mem::replace(&mut self.edit, previous));
+            self.committed = self.edit.clone();
+            self.last_message = Some(if redo { "redone" } else { "undone (ctrl+Y redoes)" }.to_owned());
+            self.edited(true);
         }
     }
 
     /// Excludes a quote from the fits, or includes it again; undoable; refits.
     pub fn toggle_exclusion(&mut self, instrument: &str) {
-        let excluded = &mut self.config.excluded_instruments;
-        self.undo.push(excluded.clone());
-        self.redo.clear();
-        match excluded.iter().position(|e| e == instrument) {
-            Some(i) => {
-                excluded.remove(i);
-                self.last_message = Some(format!("{instrument} included again"));
-            }
-            None => {
-                excluded.push(instrument.to_owned());
-                self.last_message = Some(format!("{instrument} excluded (ctrl+Z undoes)"));
-            }
-        }
-        self.request_fit();
-    }
-
-    /// Undoes the last exclusion change (ctrl+Z); `redo` redoes (ctrl+Y).
-    pub fn undo_exclusion(&mut self, redo: bool) {
-        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
-        if let Some(previous) = from.pop() {
-            to.push(std::mem::replace(&mut self.config.excluded_instruments, previous));
-            self.request_fit();
-        }
-    }
-
-    /// The fit configuration (bounds, fixed values, weights); call [`VolscopeApp::request_fit`] after a change.
-    pub fn config_mut(&mut self) -> &mut FitConfig {
-        &mut self.config
+        let now_excluded = self.edit.toggle_exclusion(instrument);
+        self.last_message = Some(if now_excluded {
+            format!("{instrument} excluded (ctrl+Z undoes)")
+        } else {
+            format!("{instrument} included again")
+        });
+        self.commit();
+        self.edited(true);
     }
 
     /// Instruments the user excluded.
     pub fn excluded(&self) -> &[String] {
-        &self.config.excluded_instruments
+        &self.edit.excluded
     }
 
-    /// Asks for a path and writes an export there (atomically); the outcome goes to the status bar.
-    fn export(&mut self, default_name: &str, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
-        let (Some(chain), Some(fits)) = (&self.chain, &self.fits) else { return };
-        let Some(path) = rfd::FileDialog::new().set_file_name(default_name).save_file() else { return };
-        let inputs = ExportInputs {
-            file: &chain.name,
-            snapshot: &chain.snapshot,
-            kind: fits.kind,
-            config: &self.config,
-            reports: &fits.reports,
+    /// Hand-set parameters of the selected expiry, if it is in manual mode.
+    pub fn manual_params(&self) -> Option<&[f64]> {
+        let e = self.slice(self.selected)?.expiry_ms;
+        self.edit.manual.get(&e).map(Vec::as_slice)
+    }
+
+    /// Puts the selected expiry in manual mode, starting from its shown parameters; `false` when it has none.
+    pub fn enter_manual(&mut self) -> bool {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return false };
+        let kind = self.edit.setup_for(e).kind;
+        let params = self
+            .report(self.selected)
+            .filter(|r| !r.params.is_empty() && self.report_kind(self.selected) == Some(kind))
+            .map(|r| r.params.clone());
+        match params {
+            Some(p) => {
+                self.edit.manual.insert(e, p);
+                self.commit();
+                self.edited(false);
+                true
+            }
+            None => {
+                self.last_message = Some("manual mode needs parameters to start from: fit this expiry first".into());
+                false
+            }
+        }
+    }
+
+    /// Sets hand-set parameter `index` of the selected expiry; its report is re-evaluated at once.
+    pub fn set_manual_param(&mut self, index: usize, value: f64) {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
+        if let Some(p) = self.edit.manual.get_mut(&e).and_then(|p| p.get_mut(index)) {
+            *p = value;
+            self.refresh_manual_slice(self.selected);
+            self.autosave.mark_dirty();
+        }
+    }
+
+    /// Leaves manual mode on the selected expiry; `refit_from_here` starts its fit at the hand-set parameters.
+    pub fn leave_manual(&mut self, refit_from_here: bool) {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
+        if let Some(params) = self.edit.manual.remove(&e) {
+            self.manual_reports.remove(&self.selected);
+            self.commit();
+            self.autosave.mark_dirty();
+            self.request_fit_from(refit_from_here.then_some((self.selected, params)));
+        }
+    }
+
+    /// Re-evaluates every hand-set expiry (after an undo, a constraint edit or a restore).
+    fn refresh_manual(&mut self) {
+        self.manual_reports.clear();
+        let Some(chain) = &self.chain else { return };
+        let indices: Vec<usize> = (0..chain.snapshot.slices.len())
+            .filter(|&i| self.edit.manual.contains_key(&chain.snapshot.slices[i].expiry_ms))
+            .collect();
+        for i in indices {
+            self.refresh_manual_slice(i);
+        }
+    }
+
+    fn refresh_manual_slice(&mut self, i: usize) {
+        let Some(slice) = self.slice(i) else { return };
+        let Some(params) = self.edit.manual.get(&slice.expiry_ms) else {
+            self.manual_reports.remove(&i);
+            return;
         };
-        self.last_message = Some(match write(&inputs, &path) {
+        let model = self.edit.setup_for(slice.expiry_ms).kind.for_slice(slice);
+        let report = evaluate_slice(model.as_ref(), slice, &self.edit.config_for(slice.expiry_ms), params);
+        self.manual_reports.insert(i, report);
+    }
+
+    /// Writes an export of the shown fits (atomically) to `path`; the outcome goes to the status bar.
+    pub fn export_to(&mut self, path: &Path, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
+        let (Some(chain), Some(_)) = (&self.chain, &self.fits) else { return };
+        let (reports, kinds) = (self.shown_reports(), self.shown_kinds());
+        let config = if self.edit.per_expiry.is_empty() {
+            serde_json::to_value(self.edit.config_for(i64::MIN)).unwrap_or_default()
+        } else {
+            serde_json::to_value(&self.edit).unwrap_or_default()
+        };
+        let inputs =
+            ExportInputs { file: &chain.name, snapshot: &chain.snapshot, kinds: &kinds, config, reports: &reports };
+        let outcome = write(&inputs, path);
+        self.last_message = Some(match outcome {
             Ok(()) => format!("exported {}", path.display()),
             Err(e) => format!("export to {} failed: {e}", path.display()),
         });
     }
 
-    /// The right-hand panel: the model's parameters with bounds and fixing, weights, Calibrate and Auto.
-    fn model_panel_ui(&mut self, ui: &mut Ui) {
-        let Some(chain) = &self.chain else { return };
-        let Some(slice) = chain.snapshot.slices.get(self.selected).or(chain.snapshot.slices.first()) else { return };
-        let model = self.model_kind.for_slice(slice);
-        let defaults = model.default_bounds();
-        let fitted = self
-            .fits
-            .as_ref()
-            .filter(|f| f.kind == self.model_kind)
-            .and_then(|f| f.reports.get(self.selected))
-            .filter(|r| !r.params.is_empty())
-            .map(|r| r.params.clone());
-        let rows: Vec<ParamRow<'_>> = model
-            .param_names()
-            .iter()
-            .enumerate()
-            .map(|(i, name)| ParamRow {
-                name,
-                default_bounds: defaults[i],
-                fitted: fitted.as_ref().and_then(|p| p.get(i).copied()),
-            })
-            .collect();
-        ui.heading(format!("Model: {}", self.model_kind.name()));
-        let changed = constraints_ui(ui, &mut self.config, &rows);
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Calibrate").clicked() {
-                self.request_fit();
-            }
-            ui.checkbox(&mut self.auto_fit, "Auto");
-        });
-        if changed && self.auto_fit {
-            self.request_fit();
-        }
-        if let Some(r) = self.fits.as_ref().and_then(|f| f.reports.get(self.selected)) {
-            ui.separator();
-            ui.label(format!("status: {}", r.status.label()));
-            if let crate::calibrate::FitStatus::Failed { reason } = &r.status {
-                ui.label(RichText::new(reason).color(theme::palette(ui).error));
-            }
-            for note in &r.notes {
-                ui.small(note);
-            }
+    /// The session of the current state.
+    pub fn session(&self) -> Session {
+        Session {
+            version: SESSION_VERSION,
+            source: self.source.clone(),
+            underlying: self.chain.as_ref().map(|c| c.snapshot.underlying.clone()),
+            at_ms: None,
+            selected_expiry_ms: self.slice(self.selected).map(|s| s.expiry_ms),
+            edit: self.edit.clone(),
+            fits: self.shown_reports(),
+            saved_at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
         }
     }
 
-    fn tables_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.tab, Tab::Residuals, "Residuals");
-            ui.selectable_value(&mut self.tab, Tab::Parameters, "Parameters");
-            ui.selectable_value(&mut self.tab, Tab::Greeks, "Greeks");
-            ui.selectable_value(&mut self.tab, Tab::Arbitrage, "Arbitrage");
+    /// Saves the session to `path` (atomically).
+    pub fn save_session(&mut self, path: &Path) {
+        self.last_message = Some(match self.session().save(path) {
+            Ok(()) => format!("session saved to {}", path.display()),
+            Err(e) => format!("session not saved: {e}"),
         });
-        ui.separator();
-        let slice = self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected));
-        if let (Tab::Greeks, Some(slice)) = (self.tab, slice) {
-            greeks_ui(ui, slice);
-            return;
-        }
-        let Some(fits) = &self.fits else {
-            ui.label(if self.fitting() { "fitting…" } else { "No fit." });
-            return;
+    }
+
+    /// Opens a session file: its source, underlying and edits; its fits are shown until the refit answers.
+    /// On failure the current state stays.
+    pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
+        let session = Session::load(path).map_err(|e| e.to_string())?;
+        let name = session.source.as_deref().map(display_name);
+        let loaded = match &session.source {
+            Some(src) => load_path(src, &LoadOptions::default()).map_err(|e| e.to_string()),
+            None => load_bytes(SAMPLE_CSV.as_bytes(), SAMPLE_PATH, &LoadOptions::default()).map_err(|e| e.to_string()),
         };
-        match self.tab {
-            Tab::Residuals => match fits.reports.get(self.selected) {
-                Some(report) => residuals_ui(ui, report),
-                None => {
-                    ui.label("No expiry selected.");
-                }
-            },
-            Tab::Parameters => parameters_ui(ui, &fits.reports),
-            Tab::Arbitrage => match (slice, fits.reports.get(self.selected)) {
-                (Some(slice), Some(report)) => arbitrage_ui(ui, fits.kind, slice, report),
-                _ => {
-                    ui.label("No expiry selected.");
-                }
-            },
-            Tab::Greeks => {}
+        let mut chain = loaded.and_then(|raw| {
+            LoadedChain::new(name.unwrap_or_else(|| format!("{SAMPLE_PATH} (synthetic sample)")), raw)
+        })?;
+        if let Some(u) = &session.underlying {
+            if chain.underlyings.len() > 1 && &chain.snapshot.underlying != u {
+                chain.select_underlying(u)?;
+            }
         }
+        let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
+        let fits_match =
+            session.fits.len() == expiries.len() && session.fits.iter().zip(&expiries).all(|(r, e)| r.expiry_ms == *e);
+        self.selected = session
+            .selected_expiry_ms
+            .and_then(|e| expiries.iter().position(|x| *x == e))
+            .unwrap_or_else(|| first_live_slice(&chain));
+        self.chain = Some(chain);
+        self.source = session.source.clone();
+        self.error = None;
+        self.edit = session.edit;
+        self.committed = self.edit.clone();
+        self.undo.clear();
+        self.redo.clear();
+        self.fits = fits_match.then(|| FitView {
+            kinds: expiries.iter().map(|e| self.edit.setup_for(*e).kind).collect(),
+            reports: session.fits,
+            elapsed_ms: 0.0,
+        });
+        self.last_message = Some(format!("session restored from {}", path.display()));
+        self.edited(true);
+        Ok(())
     }
+}
 
-    fn underlying_ui(&mut self, ui: &mut Ui) {
-        let Some(chain) = &mut self.chain else { return };
-        if chain.underlyings.len() < 2 {
-            return;
-        }
-        let current = chain.snapshot.underlying.clone();
-        let mut chosen = current.clone();
-        egui::ComboBox::from_label("Underlying").selected_text(&current).show_ui(ui, |ui| {
-            for u in &chain.underlyings {
-                ui.selectable_value(&mut chosen, u.clone(), u);
-            }
-        });
-        if chosen != current {
-            match chain.select_underlying(&chosen) {
-                Ok(()) => {
-                    self.selected = first_live_slice(chain);
-                    self.fits = None;
-                }
-                Err(e) => self.error = Some(e),
-            }
-            self.request_fit();
-        }
-    }
-
-    fn status_bar_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            if let Some(e) = &self.error {
-                ui.label(
-                    RichText::new(format!("Load failed: {}", e.lines().next().unwrap_or("")))
-                        .color(theme::palette(ui).error),
-                )
-                .on_hover_text(e.as_str());
-            }
-            if let Some(message) = &self.last_message {
-                ui.label(message);
-                ui.separator();
-            }
-            let Some(chain) = &self.chain else { return };
-            ui.label(status_line(chain)).on_hover_text(chain.report().describe());
-            let n = chain.snapshot.warnings.len() + chain.report().rejected_count();
-            let label = if n == 1 { "1 warning".to_owned() } else { format!("{n} warnings") };
-            if n > 0 && ui.button(RichText::new(label).color(theme::palette(ui).warning)).clicked() {
-                self.show_warnings = !self.show_warnings;
-            }
-        });
-    }
-
-    fn warnings_window(&mut self, ctx: &egui::Context) {
-        let Some(chain) = &self.chain else { return };
-        let mut open = self.show_warnings;
-        egui::Window::new("Load and build warnings").open(&mut open).show(ctx, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.monospace(chain.report().describe());
-                for w in &chain.snapshot.warnings {
-                    ui.label(w);
-                }
-            });
-        });
-        self.show_warnings = open;
-    }
-
-    fn keyboard(&mut self, ui: &Ui) {
-        let (undo, redo) = ui.input(|i| {
-            let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
-            (z && !i.modifiers.shift, (z && i.modifiers.shift) || (i.modifiers.command && i.key_pressed(egui::Key::Y)))
-        });
-        if undo || redo {
-            self.undo_exclusion(redo);
-        }
-        let Some(chain) = &self.chain else { return };
-        let n = chain.snapshot.slices.len();
-        ui.input(|i| {
-            if i.key_pressed(egui::Key::ArrowDown) && self.selected + 1 < n {
-                self.selected += 1;
-            }
-            if i.key_pressed(egui::Key::ArrowUp) && self.selected > 0 {
-                self.selected -= 1;
-            }
-        });
-    }
+/// A file's name for display.
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Index of the first slice that has not expired.
-fn first_live_slice(chain: &LoadedChain) -> usize {
+pub(super) fn first_live_slice(chain: &LoadedChain) -> usize {
     chain.snapshot.slices.iter().position(|s| s.t_years > 0.0).unwrap_or(0)
 }
 
-impl eframe::App for VolscopeApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
-    }
-}
-
-impl VolscopeApp {
-    /// Draws one frame of the whole window into `ui` (what `eframe::App::ui` does; tests drive it directly).
-    pub fn show(&mut self, ui: &mut Ui) {
-        self.poll_fits();
-        self.keyboard(ui);
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
-        if self.chain.is_some() {
-            egui::Panel::bottom("tables")
-                .resizable(true)
-                .default_size(240.0)
-                .min_size(160.0)
-                .show(ui, |ui| self.tables_ui(ui));
-        }
-        if self.chain.is_some() {
-            egui::Panel::right("model").resizable(true).default_size(330.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("model_panel").show(ui, |ui| self.model_panel_ui(ui));
-            });
-        }
-        if let Some(chain) = &self.chain {
-            let mut clicked = None;
-            let reports = self.fits.as_ref().map(|f| f.reports.as_slice());
-            egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, reports, self.selected));
-            });
-            if let Some(i) = clicked {
-                self.selected = i;
-            }
-        }
-        let mut toggled = None;
-        let mut axis = self.axis;
-        egui::CentralPanel::default().show(ui, |ui| {
-            match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
-                Some(slice) => {
-                    ui.horizontal(|ui| {
-                        ui.label("x axis:");
-                        for a in [XAxis::LogMoneyness, XAxis::Strike, XAxis::Delta] {
-                            ui.selectable_value(&mut axis, a, a.label());
-                        }
-                    });
-                    let fit = self.fits.as_ref().and_then(|f| f.reports.get(self.selected).map(|r| (f.kind, r)));
-                    let excluded = &self.config.excluded_instruments;
-                    toggled = smile_plot_ui(ui, slice, fit, self.axis, excluded).toggled;
-                }
-                None => {
-                    ui.label("No chain loaded: File → Open…");
-                }
-            }
-        });
-        self.axis = axis;
-        if let Some(instrument) = toggled {
-            self.toggle_exclusion(&instrument);
-        }
-        let ctx = ui.ctx().clone();
-        self.warnings_window(&ctx);
-        let mut open = self.show_calculator;
-        egui::Window::new("Black-76 calculator").open(&mut open).show(&ctx, |ui| self.calculator.calculator_ui(ui));
-        self.show_calculator = open;
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calibrate::QuoteUse;
-
-    /// Polls the app until the latest fit has been applied.
-    fn wait_for_fit(app: &mut VolscopeApp) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while app.fitting() {
-            app.poll_fits();
-            assert!(std::time::Instant::now() < deadline, "no fit within 60 s");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    }
-
-    #[test]
-    fn the_sample_opens_fitted_and_an_exclusion_refits_and_undoes() {
-        let mut app = VolscopeApp::new(None, None);
-        assert!(app.chain().is_some() && app.error().is_none());
-        wait_for_fit(&mut app);
-        let fits = app.fits().expect("the sample is fitted on open");
-        assert_eq!(fits.reports.len(), 10);
-        assert!(fits.reports.iter().all(|r| r.status.is_usable()));
-        let instrument = "BTC-27MAR26-70000-P";
-        let before = fits.reports[3].clone();
-        assert!(before.residuals.iter().any(|q| q.instrument == instrument && q.used == QuoteUse::Used));
-
-        app.toggle_exclusion(instrument);
-        assert_eq!(app.excluded(), [instrument]);
-        wait_for_fit(&mut app);
-        let after = &app.fits().unwrap().reports[3];
-        let q = after.residuals.iter().find(|q| q.instrument == instrument).unwrap();
-        assert_eq!(q.used, QuoteUse::Excluded("excluded by user".into()));
-        assert_eq!(after.n_quotes + 1, before.n_quotes, "the fit report changed accordingly");
-
-        app.undo_exclusion(false);
-        assert!(app.excluded().is_empty());
-        app.undo_exclusion(true);
-        assert_eq!(app.excluded(), [instrument]);
-    }
-
-    #[test]
-    fn a_bound_and_a_fixed_parameter_change_the_fit() {
-        let mut app = VolscopeApp::new(None, None);
-        wait_for_fit(&mut app);
-        let b_before = app.fits().unwrap().reports[5].params[1];
-        app.config_mut().fixed.insert("rho".into(), -0.3);
-        app.config_mut().bounds.insert("b".into(), (0.0, 0.5 * b_before));
-        app.request_fit();
-        wait_for_fit(&mut app);
-        let r = &app.fits().unwrap().reports[5];
-        assert_eq!(r.params[2], -0.3, "rho fixed");
-        assert!(r.params[1] <= 0.5 * b_before + 1e-12, "b within its new upper bound");
-        assert!(matches!(r.status, crate::calibrate::FitStatus::AtBound { .. }), "{:?}", r.status);
-        app.config_mut().bounds.insert("b".into(), (1.0, 0.5));
-        app.request_fit();
-        wait_for_fit(&mut app);
-        let r = &app.fits().unwrap().reports[5];
-        assert_eq!(r.status.label(), "failed", "a bad bound is a clear failure, not a panic");
-    }
-
-    #[test]
-    fn a_file_that_fails_to_load_keeps_the_current_chain() {
-        let mut app = VolscopeApp::new(None, None);
-        let before = app.chain().unwrap().snapshot.quote_count();
-        let dir = tempfile::tempdir().unwrap();
-        let bad = dir.path().join("bad.csv");
-        std::fs::write(&bad, "expiry;strike;type\n1;2;3\n").unwrap();
-        app.open(&bad);
-        assert!(app.error().unwrap().contains("another delimiter"), "{:?}", app.error());
-        assert_eq!(app.chain().unwrap().snapshot.quote_count(), before);
-    }
-}
+#[path = "app_tests.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::calibrate::{FitConfig, SliceFitReport};
+use crate::calibrate::SliceFitReport;
 use crate::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec};
 use crate::io::write_atomically;
 use crate::market::time::format_utc;
@@ -15,16 +15,25 @@ pub struct ExportInputs<'a> {
     pub file: &'a str,
     /// The chain.
     pub snapshot: &'a Snapshot,
-    /// Model fitted.
-    pub kind: ModelKind,
-    /// Its configuration.
-    pub config: &'a FitConfig,
+    /// Model of each slice, in slice order.
+    pub kinds: &'a [ModelKind],
+    /// The configuration as JSON (the all-expiry one, or the whole edit state when expiries have their own).
+    pub config: serde_json::Value,
     /// One report per slice.
     pub reports: &'a [SliceFitReport],
 }
 
 fn models(inputs: &ExportInputs<'_>) -> Vec<Box<dyn SmileModel>> {
-    inputs.snapshot.slices.iter().map(|s| inputs.kind.for_slice(s)).collect()
+    inputs.snapshot.slices.iter().zip(inputs.kinds).map(|(s, k)| k.for_slice(s)).collect()
+}
+
+/// The model's name, or "mixed" when expiries use different models (each slice names its own).
+fn model_name(kinds: &[ModelKind]) -> String {
+    match kinds.first() {
+        Some(first) if kinds.iter().all(|k| k == first) => first.name().to_owned(),
+        Some(_) => "mixed".to_owned(),
+        None => String::new(),
+    }
 }
 
 /// Writes fit.json (with the calendar check) atomically.
@@ -36,8 +45,8 @@ pub fn export_fit_json(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Resul
         format: inputs.snapshot.source.clone(),
         underlying: inputs.snapshot.underlying.clone(),
         snapshot_time: format_utc(inputs.snapshot.time_ms),
-        model: inputs.kind.name().to_owned(),
-        config: serde_json::to_value(inputs.config).unwrap_or_default(),
+        model: model_name(inputs.kinds),
+        config: inputs.config.clone(),
     };
     let doc = fit_json(&source, inputs.reports, &calendar);
     write_atomically(path, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))

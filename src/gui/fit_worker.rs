@@ -5,9 +5,10 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::calibrate::{fit_snapshot, FitConfig, SliceFitReport};
+use crate::calibrate::{fit_slice, SliceFitReport};
 use crate::market::Snapshot;
 use crate::models::ModelKind;
+use crate::session::SlicePlan;
 
 /// What to fit.
 pub struct FitRequest {
@@ -15,18 +16,16 @@ pub struct FitRequest {
     pub id: u64,
     /// The chain.
     pub snapshot: Arc<Snapshot>,
-    /// The model for every slice.
-    pub kind: ModelKind,
-    /// The configuration.
-    pub config: FitConfig,
+    /// Model, configuration and start of each slice, in slice order.
+    pub plans: Vec<SlicePlan>,
 }
 
 /// What a fit produced.
 pub struct FitResult {
     /// The request it answers.
     pub id: u64,
-    /// The model fitted.
-    pub kind: ModelKind,
+    /// The model fitted to each slice.
+    pub kinds: Vec<ModelKind>,
     /// One report per slice, or why the whole fit failed (a panic is caught and reported).
     pub reports: Result<Vec<SliceFitReport>, String>,
     /// Wall time of the whole fit, ms.
@@ -64,9 +63,9 @@ impl FitWorker {
     }
 
     /// Queues a fit; returns its id.
-    pub fn request(&mut self, snapshot: Arc<Snapshot>, kind: ModelKind, config: FitConfig) -> u64 {
+    pub fn request(&mut self, snapshot: Arc<Snapshot>, plans: Vec<SlicePlan>) -> u64 {
         self.latest += 1;
-        let _ = self.requests.send(FitRequest { id: self.latest, snapshot, kind, config });
+        let _ = self.requests.send(FitRequest { id: self.latest, snapshot, plans });
         self.latest
     }
 
@@ -92,16 +91,25 @@ pub fn accept_latest(latest: u64, result: FitResult) -> Option<FitResult> {
 
 fn run(request: FitRequest) -> FitResult {
     let start = Instant::now();
-    let FitRequest { id, snapshot, kind, config } = request;
+    let FitRequest { id, snapshot, plans } = request;
+    let kinds: Vec<ModelKind> = plans.iter().map(|p| p.kind).collect();
     let reports = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config)
+        snapshot
+            .slices
+            .iter()
+            .zip(&plans)
+            .map(|(slice, plan)| {
+                let model = plan.kind.for_slice(slice);
+                fit_slice(model.as_ref(), slice, &plan.config, plan.warm_start.as_deref())
+            })
+            .collect::<Vec<_>>()
     }))
     .map_err(|panic| {
         let what =
             panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
         format!("the fit panicked: {}", what.unwrap_or_else(|| "unknown reason".to_owned()))
     });
-    FitResult { id, kind, reports, elapsed_ms: start.elapsed().as_secs_f64() * 1e3 }
+    FitResult { id, kinds, reports, elapsed_ms: start.elapsed().as_secs_f64() * 1e3 }
 }
 
 #[cfg(test)]
@@ -109,7 +117,7 @@ mod tests {
     use super::*;
 
     fn result(id: u64) -> FitResult {
-        FitResult { id, kind: ModelKind::Svi, reports: Ok(Vec::new()), elapsed_ms: 0.0 }
+        FitResult { id, kinds: Vec::new(), reports: Ok(Vec::new()), elapsed_ms: 0.0 }
     }
 
     #[test]
@@ -123,8 +131,13 @@ mod tests {
         let raw = crate::io::load_bytes(crate::sample::SAMPLE_CSV.as_bytes(), "sample", &Default::default()).unwrap();
         let snapshot = Arc::new(raw.snapshot(&Default::default()).unwrap());
         let mut worker = FitWorker::spawn(|| {});
-        let first = worker.request(snapshot.clone(), ModelKind::Svi, FitConfig::default());
-        let second = worker.request(snapshot, ModelKind::Sabr { beta: Some(1.0) }, FitConfig::default());
+        let plans = |kind| {
+            let mut edit = crate::session::EditState::default();
+            edit.all.kind = kind;
+            edit.plans(&snapshot, |_, _| None)
+        };
+        let first = worker.request(snapshot.clone(), plans(ModelKind::Svi));
+        let second = worker.request(snapshot.clone(), plans(ModelKind::Sabr { beta: Some(1.0) }));
         assert!(second > first);
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
         let answer = loop {
@@ -135,7 +148,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         };
         assert_eq!(answer.id, second, "only the latest request's result is applied");
-        assert_eq!(answer.kind, ModelKind::Sabr { beta: Some(1.0) });
+        assert!(answer.kinds.iter().all(|k| *k == ModelKind::Sabr { beta: Some(1.0) }));
         assert_eq!(answer.reports.unwrap().len(), 10);
     }
 }

@@ -1,15 +1,20 @@
 //! The desktop app (feature `gui`): the only module that imports egui.
 //!
-//! Today a chain viewer (expiry list, smile of the selected expiry, load report) and a Black-76 calculator;
-//! fitting and the full explorer arrive with the calibration and GUI issues.
+//! The explorer: expiry list, smile with bid/ask and the fitted curve, model and constraints panel with
+//! manual mode, tables (residuals, Greeks, arbitrage, parameters), sessions with autosave, and a Black-76
+//! calculator. Fits run on a worker thread (`fit_worker`); the state and its actions are in `app.rs`, the
+//! drawing in `app_ui.rs` and `model_panel.rs`.
 
 mod app;
+mod app_ui;
 mod calculator;
 mod chain_view;
 mod constraints;
 mod export;
 mod fit_worker;
 mod loaded;
+mod model_panel;
+mod settings;
 mod tables;
 mod theme;
 
@@ -32,6 +37,9 @@ pub fn run(file: Option<&Path>) -> eframe::Result {
     eframe::run_native(
         "Volscope",
         options,
-        Box::new(move |cc| Ok(Box::new(VolscopeApp::new(file.as_deref(), Some(cc.egui_ctx.clone()))))),
+        Box::new(move |cc| {
+            let settings = app_ui::load_settings(cc.storage);
+            Ok(Box::new(VolscopeApp::start(file.as_deref(), cc.egui_ctx.clone(), settings)))
+        }),
     )
 }

@@ -1,0 +1,169 @@
+//! Tests of the app state driven without a window.
+
+use super::*;
+use crate::calibrate::QuoteUse;
+use crate::models::ModelKind;
+
+/// Polls the app until the latest fit has been applied.
+fn wait_for_fit(app: &mut VolscopeApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while app.fitting() {
+        app.poll_fits();
+        assert!(std::time::Instant::now() < deadline, "no fit within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_sample_opens_fitted_and_an_exclusion_refits_and_undoes() {
+    let mut app = VolscopeApp::new(None, None);
+    assert!(app.chain().is_some() && app.error().is_none());
+    wait_for_fit(&mut app);
+    let fits = app.fits().expect("the sample is fitted on open");
+    assert_eq!(fits.reports.len(), 10);
+    assert!(fits.reports.iter().all(|r| r.status.is_usable()));
+    let instrument = "BTC-27MAR26-70000-P";
+    let before = fits.reports[3].clone();
+    assert!(before.residuals.iter().any(|q| q.instrument == instrument && q.used == QuoteUse::Used));
+
+    app.toggle_exclusion(instrument);
+    assert_eq!(app.excluded(), [instrument]);
+    wait_for_fit(&mut app);
+    let after = &app.fits().unwrap().reports[3];
+    let q = after.residuals.iter().find(|q| q.instrument == instrument).unwrap();
+    assert_eq!(q.used, QuoteUse::Excluded("excluded by user".into()));
+    assert_eq!(after.n_quotes + 1, before.n_quotes, "the fit report changed accordingly");
+
+    app.undo(false);
+    assert!(app.excluded().is_empty());
+    app.undo(true);
+    assert_eq!(app.excluded(), [instrument]);
+}
+
+#[test]
+fn a_bound_and_a_fixed_parameter_change_the_fit() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    let b_before = app.fits().unwrap().reports[5].params[1];
+    app.setup_mut().config.fixed.insert("rho".into(), -0.3);
+    app.setup_mut().config.bounds.insert("b".into(), (0.0, 0.5 * b_before));
+    app.edited(true);
+    wait_for_fit(&mut app);
+    let r = &app.fits().unwrap().reports[5];
+    assert_eq!(r.params[2], -0.3, "rho fixed");
+    assert!(r.params[1] <= 0.5 * b_before + 1e-12, "b within its new upper bound");
+    assert!(matches!(r.status, crate::calibrate::FitStatus::AtBound { .. }), "{:?}", r.status);
+    app.setup_mut().config.bounds.insert("b".into(), (1.0, 0.5));
+    app.edited(true);
+    wait_for_fit(&mut app);
+    let r = &app.fits().unwrap().reports[5];
+    assert_eq!(r.status.label(), "failed", "a bad bound is a clear failure, not a panic");
+}
+
+#[test]
+fn a_file_that_fails_to_load_keeps_the_current_chain() {
+    let mut app = VolscopeApp::new(None, None);
+    let before = app.chain().unwrap().snapshot.quote_count();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "expiry;strike;type\n1;2;3\n").unwrap();
+    app.open(&bad);
+    assert!(app.error().unwrap().contains("another delimiter"), "{:?}", app.error());
+    assert_eq!(app.chain().unwrap().snapshot.quote_count(), before);
+}
+
+#[test]
+fn one_expiry_gets_its_own_model_and_bounds_and_undo_restores_the_shared_setup() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    app.select(4);
+    app.set_scope_this_expiry(true);
+    app.setup_mut().kind = ModelKind::Sabr { beta: Some(1.0) };
+    app.commit();
+    app.edited(true);
+    wait_for_fit(&mut app);
+    let fits = app.fits().unwrap();
+    assert_eq!(fits.kinds[4], ModelKind::Sabr { beta: Some(1.0) });
+    assert_eq!(fits.reports[4].param_names, ["alpha", "beta", "rho", "nu"]);
+    assert!(fits.kinds.iter().enumerate().all(|(i, k)| i == 4 || *k == ModelKind::Svi), "others keep SVI");
+
+    app.setup_mut().config.bounds.insert("nu".into(), (0.0, 0.2));
+    app.commit();
+    app.edited(true);
+    wait_for_fit(&mut app);
+    assert!(app.fits().unwrap().reports[4].params[3] <= 0.2 + 1e-12, "nu within this expiry's bound");
+
+    app.undo(false);
+    app.undo(false);
+    wait_for_fit(&mut app);
+    assert!(app.edit_state().per_expiry.is_empty(), "two undos restore the shared setup");
+    assert_eq!(app.fits().unwrap().kinds[4], ModelKind::Svi);
+    app.undo(true);
+    assert_eq!(app.edit_state().setup_for(app.slice(4).unwrap().expiry_ms).kind, ModelKind::Sabr { beta: Some(1.0) });
+}
+
+#[test]
+fn manual_parameters_move_the_report_at_once_and_a_refit_starts_from_them() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    app.select(5);
+    let fitted = app.report(5).unwrap().clone();
+    assert!(app.enter_manual());
+    assert_eq!(app.report(5).unwrap().status, crate::calibrate::FitStatus::Manual);
+    assert_eq!(app.report(5).unwrap().rmse_vol_pts, fitted.rmse_vol_pts, "same parameters, same fit quality");
+    // Raise the level a (total variance): the smile moves up and the residuals follow in the same call.
+    app.set_manual_param(0, fitted.params[0] + 0.01);
+    let manual = app.report(5).unwrap();
+    assert!(manual.rmse_vol_pts > fitted.rmse_vol_pts + 0.5, "{} vs {}", manual.rmse_vol_pts, fitted.rmse_vol_pts);
+    let q = manual.residuals.iter().find(|q| q.residual_vol_pts.is_some()).unwrap();
+    assert!(q.residual_vol_pts.unwrap() > 0.0, "the model now sits above the market");
+    app.commit();
+    // The worker's answers do not replace a hand-set expiry.
+    app.request_fit();
+    wait_for_fit(&mut app);
+    assert_eq!(app.report(5).unwrap().status, crate::calibrate::FitStatus::Manual);
+
+    app.leave_manual(true);
+    wait_for_fit(&mut app);
+    let refit = app.report(5).unwrap();
+    assert!(refit.status.is_usable() && refit.status != crate::calibrate::FitStatus::Manual);
+    assert!(refit.notes.iter().any(|n| n.contains("warm")), "{:?}", refit.notes);
+    assert!((refit.rmse_vol_pts - fitted.rmse_vol_pts).abs() < 1e-6, "back to the optimum");
+    app.undo(false);
+    assert!(app.manual_params().is_some(), "undo brings the hand-set parameters back");
+}
+
+#[test]
+fn a_saved_session_restores_edits_and_fits() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    app.toggle_exclusion("BTC-27MAR26-70000-P");
+    app.select(2);
+    app.set_scope_this_expiry(true);
+    app.setup_mut().config.fixed.insert("rho".into(), -0.25);
+    app.commit();
+    app.edited(true);
+    wait_for_fit(&mut app);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.volscope.json");
+    app.save_session(&path);
+    let shown = app.shown_reports();
+
+    let mut other = VolscopeApp::new(None, None);
+    other.restore_session(&path).unwrap();
+    assert_eq!(other.edit_state(), app.edit_state());
+    assert_eq!(other.selected(), 2);
+    let restored = other.shown_reports();
+    assert_eq!(restored.len(), shown.len(), "the saved fits show before the refit answers");
+    for (a, b) in restored.iter().zip(&shown) {
+        assert_eq!((a.expiry_ms, &a.status, a.params.len()), (b.expiry_ms, &b.status, b.params.len()));
+        assert!(a.params.iter().zip(&b.params).all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0)));
+    }
+    wait_for_fit(&mut other);
+    assert_eq!(other.fits().unwrap().reports[2].params[2], -0.25);
+
+    std::fs::write(&path, "{ \"version\": 1, \"edit\": 3 }").unwrap();
+    let err = other.restore_session(&path).unwrap_err();
+    assert!(err.contains("line 1"), "{err}");
+    assert_eq!(other.edit_state(), app.edit_state(), "a bad session file changes nothing");
+}

@@ -1,0 +1,444 @@
+//! Drawing the main window: menu, expiry list, smile, model panel, tables and status bar; keyboard shortcuts,
+//! drag-and-drop, undo steps and the autosave tick.
+
+use std::path::Path;
+
+use egui::{RichText, Ui};
+
+use super::app::{first_live_slice, VolscopeApp};
+use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, XAxis};
+use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
+use super::settings::{Settings, SETTINGS_KEY};
+use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
+use super::theme::{self, ThemeChoice};
+use crate::models::ModelKind;
+
+/// Session files' extension (a JSON document).
+const SESSION_FILTER: (&str, &[&str]) = ("Volscope session", &["json"]);
+
+impl eframe::App for VolscopeApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.commit();
+        let session = self.session();
+        self.autosave.flush(session);
+    }
+}
+
+impl VolscopeApp {
+    /// Draws one frame of the whole window into `ui` (what `eframe::App::ui` does; tests drive it directly).
+    pub fn show(&mut self, ui: &mut Ui) {
+        self.poll_fits();
+        self.keyboard(ui);
+        self.dropped_files(ui);
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        if self.chain.is_some() {
+            egui::Panel::bottom("tables")
+                .resizable(true)
+                .default_size(250.0)
+                .min_size(160.0)
+                .show(ui, |ui| self.tables_ui(ui));
+            egui::Panel::right("model").resizable(true).default_size(340.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("model_panel").show(ui, |ui| self.model_panel_ui(ui));
+            });
+            self.expiry_panel(ui);
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.smile_ui(ui));
+        let ctx = ui.ctx().clone();
+        self.windows(&ctx);
+        self.settle_edits(&ctx);
+    }
+
+    fn expiry_panel(&mut self, ui: &mut Ui) {
+        let Some(chain) = &self.chain else { return };
+        let reports = self.shown_reports();
+        let reports = (!reports.is_empty()).then_some(reports.as_slice());
+        let mut clicked = None;
+        egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, reports, self.selected));
+        });
+        if let Some(i) = clicked {
+            self.selected = i;
+        }
+    }
+
+    fn smile_ui(&mut self, ui: &mut Ui) {
+        let Some(slice) = self.slice(self.selected) else {
+            ui.label("No chain loaded: File → Open… or drop a file on the window.");
+            return;
+        };
+        let mut axis = self.axis;
+        ui.horizontal(|ui| {
+            ui.label("x axis:");
+            for a in [XAxis::LogMoneyness, XAxis::Strike, XAxis::Delta] {
+                ui.selectable_value(&mut axis, a, a.label());
+            }
+        });
+        let fit = self.report(self.selected).zip(self.report_kind(self.selected)).map(|(r, k)| (k, r));
+        let toggled = smile_plot_ui(ui, slice, fit, self.axis, &self.edit.excluded).toggled;
+        self.axis = axis;
+        if let Some(instrument) = toggled {
+            self.toggle_exclusion(&instrument);
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.menu_button("File", |ui| self.file_menu(ui));
+            ui.menu_button("Edit", |ui| self.edit_menu(ui));
+            ui.menu_button("View", |ui| self.view_menu(ui));
+            ui.menu_button("Tools", |ui| {
+                if ui.button("Black-76 calculator").clicked() {
+                    ui.close();
+                    self.show_calculator = true;
+                }
+            });
+            self.underlying_ui(ui);
+            ui.separator();
+            self.model_ui(ui);
+        });
+    }
+
+    fn file_menu(&mut self, ui: &mut Ui) {
+        if ui.button("Open…").clicked() {
+            ui.close();
+            if let Some(path) = rfd::FileDialog::new().pick_file() {
+                self.open(&path);
+            }
+        }
+        ui.menu_button("Open recent", |ui| {
+            if self.settings.recent.is_empty() {
+                ui.label("No recent files.");
+            }
+            for path in self.settings.recent.clone() {
+                if ui.button(path.display().to_string()).clicked() {
+                    ui.close();
+                    self.open(&path);
+                }
+            }
+        });
+        if ui.button("Open the synthetic sample").clicked() {
+            ui.close();
+            self.open_sample();
+        }
+        ui.separator();
+        if ui.button("Open session…").clicked() {
+            ui.close();
+            if let Some(path) = rfd::FileDialog::new().add_filter(SESSION_FILTER.0, SESSION_FILTER.1).pick_file() {
+                if let Err(e) = self.restore_session(&path) {
+                    self.error = Some(e);
+                }
+            }
+        }
+        if ui.add_enabled(self.chain.is_some(), egui::Button::new("Save session…")).clicked() {
+            ui.close();
+            let dialog = rfd::FileDialog::new().add_filter(SESSION_FILTER.0, SESSION_FILTER.1);
+            if let Some(path) = dialog.set_file_name("session.volscope.json").save_file() {
+                self.save_session(&path);
+            }
+        }
+        ui.separator();
+        ui.add_enabled_ui(self.fits.is_some(), |ui| {
+            let exports: [(&str, &str, fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>); 3] = [
+                ("Export fit JSON…", "fit.json", export_fit_json),
+                ("Export surface grid CSV…", "grid.csv", export_grid_csv),
+                ("Export residuals CSV…", "residuals.csv", export_residuals_csv),
+            ];
+            for (label, name, write) in exports {
+                if ui.button(label).clicked() {
+                    ui.close();
+                    if let Some(path) = rfd::FileDialog::new().set_file_name(name).save_file() {
+                        self.export_to(&path, write);
+                    }
+                }
+            }
+        });
+    }
+
+    fn edit_menu(&mut self, ui: &mut Ui) {
+        if ui.button("Undo (ctrl+Z)").clicked() {
+            ui.close();
+            self.undo(false);
+        }
+        if ui.button("Redo (ctrl+Y)").clicked() {
+            ui.close();
+            self.undo(true);
+        }
+        ui.separator();
+        if ui.add_enabled(!self.edit.excluded.is_empty(), egui::Button::new("Include every excluded quote")).clicked() {
+            ui.close();
+            self.edit.excluded.clear();
+            self.commit();
+            self.edited(true);
+        }
+    }
+
+    fn view_menu(&mut self, ui: &mut Ui) {
+        for choice in [ThemeChoice::Dark, ThemeChoice::Light] {
+            if ui.radio(self.settings.theme == choice, format!("{} theme", choice.label())).clicked() {
+                ui.close();
+                self.settings.theme = choice;
+                choice.apply(ui.ctx());
+            }
+        }
+        ui.separator();
+        if ui.button("Load and fit warnings").clicked() {
+            ui.close();
+            self.show_warnings = true;
+        }
+    }
+
+    /// The all-expiry model picker, Refit, and the fit state.
+    fn model_ui(&mut self, ui: &mut Ui) {
+        let mut kind = self.edit.all.kind;
+        egui::ComboBox::from_label("Model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
+            for k in MODEL_CHOICES {
+                ui.selectable_value(&mut kind, k, kind_label(k));
+            }
+        });
+        if kind != self.edit.all.kind {
+            self.edit.all.kind = kind;
+            self.commit();
+            self.edited(true);
+        }
+        if ui.button("Refit").clicked() {
+            self.request_fit();
+        }
+        if self.fitting() {
+            ui.spinner();
+            ui.label("fitting…");
+        } else if let Some(f) = &self.fits {
+            let failed = f.reports.iter().filter(|r| !r.status.is_usable()).count();
+            ui.label(format!("{} expiries fitted in {:.1} ms, {failed} failed", f.reports.len(), f.elapsed_ms));
+        }
+        if let Some(e) = &self.fit_error {
+            ui.label(RichText::new(e).color(theme::palette(ui).error));
+        }
+    }
+
+    fn tables_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            for (tab, label) in [
+                (Tab::Residuals, "Residuals"),
+                (Tab::Greeks, "Greeks"),
+                (Tab::Arbitrage, "Arbitrage"),
+                (Tab::Parameters, "Parameters"),
+            ] {
+                ui.selectable_value(&mut self.tab, tab, label);
+            }
+        });
+        ui.separator();
+        let slice = self.slice(self.selected);
+        if let (Tab::Greeks, Some(slice)) = (self.tab, slice) {
+            greeks_ui(ui, slice);
+            return;
+        }
+        if self.fits.is_none() {
+            ui.label(if self.fitting() { "fitting…" } else { "No fit." });
+            return;
+        }
+        let report = self.report(self.selected);
+        match self.tab {
+            Tab::Residuals => match report {
+                Some(report) => residuals_ui(ui, report),
+                None => {
+                    ui.label("No expiry selected.");
+                }
+            },
+            Tab::Parameters => parameters_ui(ui, &self.shown_reports()),
+            Tab::Arbitrage => match (slice, report, self.report_kind(self.selected)) {
+                (Some(slice), Some(report), Some(kind)) => arbitrage_ui(ui, kind, slice, report),
+                _ => {
+                    ui.label("No expiry selected.");
+                }
+            },
+            Tab::Greeks => {}
+        }
+    }
+
+    fn underlying_ui(&mut self, ui: &mut Ui) {
+        let Some(chain) = &mut self.chain else { return };
+        if chain.underlyings.len() < 2 {
+            return;
+        }
+        let current = chain.snapshot.underlying.clone();
+        let mut chosen = current.clone();
+        egui::ComboBox::from_label("Underlying").selected_text(&current).show_ui(ui, |ui| {
+            for u in &chain.underlyings {
+                ui.selectable_value(&mut chosen, u.clone(), u);
+            }
+        });
+        if chosen != current {
+            match chain.select_underlying(&chosen) {
+                Ok(()) => {
+                    self.selected = first_live_slice(chain);
+                    self.fits = None;
+                }
+                Err(e) => self.error = Some(e),
+            }
+            self.edited(true);
+        }
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut Ui) {
+        let pal = theme::palette(ui);
+        ui.horizontal(|ui| {
+            if let Some(e) = &self.error {
+                ui.label(RichText::new(format!("Load failed: {}", e.lines().next().unwrap_or(""))).color(pal.error))
+                    .on_hover_text(e.as_str());
+                ui.separator();
+            }
+            if let Some(message) = &self.last_message {
+                ui.label(message);
+                ui.separator();
+            }
+            if let Some(e) = &self.autosave.last_error {
+                ui.label(RichText::new(e).color(pal.warning));
+                ui.separator();
+            }
+            let Some(chain) = &self.chain else { return };
+            ui.label(status_line(chain)).on_hover_text(chain.report().describe());
+            if let Some(f) = &self.fits {
+                let used: usize = f.reports.iter().map(|r| r.n_quotes).sum();
+                ui.separator();
+                ui.label(format!(
+                    "{used} / {} quotes used · last fit {:.1} ms",
+                    chain.snapshot.quote_count(),
+                    f.elapsed_ms
+                ));
+            }
+            let n = self.warning_count();
+            let label = if n == 1 { "1 warning".to_owned() } else { format!("{n} warnings") };
+            if n > 0 && ui.button(RichText::new(label).color(pal.warning)).clicked() {
+                self.show_warnings = !self.show_warnings;
+            }
+        });
+    }
+
+    /// Load, build and fit warnings.
+    fn warning_count(&self) -> usize {
+        let Some(chain) = &self.chain else { return 0 };
+        let fit_warnings = self.shown_reports().iter().filter(|r| !r.status.is_usable() || !r.butterfly.ok).count();
+        chain.snapshot.warnings.len() + chain.report().rejected_count() + fit_warnings
+    }
+
+    fn windows(&mut self, ctx: &egui::Context) {
+        self.warnings_window(ctx);
+        let mut open = self.show_calculator;
+        egui::Window::new("Black-76 calculator").open(&mut open).show(ctx, |ui| self.calculator.calculator_ui(ui));
+        self.show_calculator = open;
+        if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
+            egui::Area::new(egui::Id::unique("drop_hint")).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(
+                ctx,
+                |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| ui.heading("Drop the file to open it"));
+                },
+            );
+        }
+    }
+
+    fn warnings_window(&mut self, ctx: &egui::Context) {
+        let Some(chain) = &self.chain else { return };
+        let reports = self.shown_reports();
+        let mut open = self.show_warnings;
+        egui::Window::new("Load, build and fit warnings").open(&mut open).show(ctx, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.monospace(chain.report().describe());
+                for w in &chain.snapshot.warnings {
+                    ui.label(w);
+                }
+                for r in &reports {
+                    if let crate::calibrate::FitStatus::Failed { reason } = &r.status {
+                        ui.label(format!("{}: fit failed: {reason}", r.expiry));
+                    } else if !r.butterfly.ok {
+                        ui.label(format!(
+                            "{}: butterfly arbitrage, g = {:.3e} at k = {:.3}",
+                            r.expiry, r.butterfly.min_g, r.butterfly.k_at_min_g
+                        ));
+                    }
+                }
+            });
+        });
+        self.show_warnings = open;
+    }
+
+    fn keyboard(&mut self, ui: &Ui) {
+        // A focused text field keeps its own ctrl+Z and arrow keys.
+        if ui.ctx().memory(|m| m.focused().is_some()) {
+            return;
+        }
+        let (undo, redo, down, up) = ui.input(|i| {
+            let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
+            (
+                z && !i.modifiers.shift,
+                (z && i.modifiers.shift) || (i.modifiers.command && i.key_pressed(egui::Key::Y)),
+                i.key_pressed(egui::Key::ArrowDown),
+                i.key_pressed(egui::Key::ArrowUp),
+            )
+        });
+        if undo || redo {
+            self.undo(redo);
+        }
+        let n = self.chain.as_ref().map_or(0, |c| c.snapshot.slices.len());
+        if down && self.selected + 1 < n {
+            self.selected += 1;
+        }
+        if up && self.selected > 0 {
+            self.selected -= 1;
+        }
+    }
+
+    /// Opens a file dropped on the window (the first one).
+    fn dropped_files(&mut self, ui: &Ui) {
+        let dropped = ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
+        if let Some(path) = dropped {
+            if path.to_string_lossy().ends_with(".volscope.json") {
+                if let Err(e) = self.restore_session(&path) {
+                    self.error = Some(e);
+                }
+            } else {
+                self.open(&path);
+            }
+        }
+    }
+
+    /// Makes an undo step of the edits once the user lets go (no drag, no focused field), and autosaves.
+    fn settle_edits(&mut self, ctx: &egui::Context) {
+        let busy = ctx.input(|i| i.pointer.any_down()) || ctx.memory(|m| m.focused().is_some());
+        if !busy {
+            self.commit();
+        }
+        if self.autosave.due() {
+            let session = self.session();
+            self.autosave.save_in_background(session);
+        }
+    }
+}
+
+/// The models offered, in menu order.
+pub(super) const MODEL_CHOICES: [ModelKind; 4] =
+    [ModelKind::Svi, ModelKind::SviJw, ModelKind::Sabr { beta: Some(1.0) }, ModelKind::Sabr { beta: None }];
+
+/// A model's menu label.
+pub(super) fn kind_label(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Svi => "SVI",
+        ModelKind::SviJw => "SVI-JW",
+        ModelKind::Sabr { beta: Some(_) } => "SABR (beta 1)",
+        ModelKind::Sabr { beta: None } => "SABR (free beta)",
+    }
+}
+
+/// Reads the persisted settings (defaults when absent or unreadable).
+pub fn load_settings(storage: Option<&dyn eframe::Storage>) -> Settings {
+    storage.and_then(|s| eframe::get_value(s, SETTINGS_KEY)).unwrap_or_default()
+}

@@ -254,6 +254,13 @@ impl VolscopeApp {
         }
     }
 
+    /// Shows the table tab of that label ("Residuals", "Greeks", "Arbitrage", "Parameters"; others ignored).
+    pub fn set_tab(&mut self, label: &str) {
+        if let Some(tab) = Tab::from_label(label) {
+            self.tab = tab;
+        }
+    }
+
     /// The last load error, if any.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()

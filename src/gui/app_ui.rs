@@ -227,13 +227,8 @@ impl VolscopeApp {
 
     fn tables_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            for (tab, label) in [
-                (Tab::Residuals, "Residuals"),
-                (Tab::Greeks, "Greeks"),
-                (Tab::Arbitrage, "Arbitrage"),
-                (Tab::Parameters, "Parameters"),
-            ] {
-                ui.selectable_value(&mut self.tab, tab, label);
+            for tab in Tab::ALL {
+                ui.selectable_value(&mut self.tab, tab, tab.label());
             }
         });
         ui.separator();

@@ -19,6 +19,26 @@ pub enum Tab {
     Arbitrage,
 }
 
+impl Tab {
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 4] = [Tab::Residuals, Tab::Greeks, Tab::Arbitrage, Tab::Parameters];
+
+    /// The tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Residuals => "Residuals",
+            Tab::Greeks => "Greeks",
+            Tab::Arbitrage => "Arbitrage",
+            Tab::Parameters => "Parameters",
+        }
+    }
+
+    /// The tab of a label.
+    pub fn from_label(label: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.label() == label)
+    }
+}
+
 fn opt(x: Option<f64>, scale: f64, decimals: usize) -> String {
     x.map(|v| format!("{:.*}", decimals, v * scale)).unwrap_or_default()
 }

@@ -12,5 +12,5 @@ pub mod lm;
 pub mod sabr_start;
 pub mod svi_start;
 
-pub use config::{FitConfig, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+pub use config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
 pub use fit::{evaluate_slice, fit_slice, fit_snapshot};

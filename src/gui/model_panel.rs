@@ -8,7 +8,7 @@ use super::app::VolscopeApp;
 use super::app_ui::{kind_label, MODEL_CHOICES};
 use super::constraints::{constraints_ui, ParamRow};
 use super::theme;
-use crate::calibrate::FitStatus;
+use crate::calibrate::{FitConfig, FitStatus, Loss, Objective, QuoteSelection, Solver};
 
 impl VolscopeApp {
     /// Draws the model panel.
@@ -19,6 +19,7 @@ impl VolscopeApp {
         ui.separator();
         let mut changed = self.panel_model_picker(ui);
         changed |= self.constraints_section(ui);
+        changed |= self.filters_section(ui);
         ui.separator();
         ui.horizontal(|ui| {
             if ui.button("Calibrate").on_hover_text("Fit every expiry with these settings").clicked() {
@@ -63,10 +64,13 @@ impl VolscopeApp {
     fn panel_model_picker(&mut self, ui: &mut Ui) -> bool {
         let current = self.edit_scope_kind();
         let mut kind = current;
-        egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
-            for k in MODEL_CHOICES {
-                ui.selectable_value(&mut kind, k, kind_label(k));
-            }
+        ui.horizontal(|ui| {
+            ui.label("Model");
+            egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
+                for k in MODEL_CHOICES {
+                    ui.selectable_value(&mut kind, k, kind_label(k));
+                }
+            });
         });
         if kind == current {
             return false;
@@ -117,6 +121,25 @@ impl VolscopeApp {
         changed
     }
 
+    /// Quote filters, objective, loss and solver of the edited scope (collapsed by default); `true` when
+    /// something changed.
+    fn filters_section(&mut self, ui: &mut Ui) -> bool {
+        let Some(slice) = self.slice(self.selected) else { return false };
+        let mut config = match self.scope_this_expiry {
+            true => self.edit.setup_for(slice.expiry_ms).config.clone(),
+            false => self.edit.all.config.clone(),
+        };
+        let before = config.clone();
+        egui::CollapsingHeader::new("Quote filters, loss and solver").id_salt("filters").show(ui, |ui| {
+            filters_ui(ui, &mut config);
+        });
+        let changed = config != before;
+        if changed {
+            self.setup_mut().config = config;
+        }
+        changed
+    }
+
     /// Manual mode: sliders per parameter of the selected expiry.
     fn manual_ui(&mut self, ui: &mut Ui) {
         let Some(slice) = self.slice(self.selected) else { return };
@@ -133,9 +156,18 @@ impl VolscopeApp {
             return;
         };
         ui.label(RichText::new("Manual mode: the smile, residuals and g(k) follow the sliders").strong());
+        let ranges_id = egui::Id::new(("manual_ranges", slice.expiry_ms));
+        let ranges: Vec<(f64, f64)> = ui.data_mut(|d| {
+            d.get_temp_mut_or_insert_with(ranges_id, || {
+                params.iter().zip(&bounds).map(|(v, b)| slider_range(*b, *v)).collect::<Vec<_>>()
+            })
+            .clone()
+        });
+        ui.spacing_mut().slider_width = 170.0;
         for (i, name) in names.iter().enumerate() {
             let mut value = params[i];
-            let (lo, hi) = slider_range(bounds[i], value);
+            let (lo, hi) = ranges.get(i).copied().unwrap_or_else(|| slider_range(bounds[i], value));
+            let (lo, hi) = (lo.min(value), hi.max(value));
             let slider = Slider::new(&mut value, lo..=hi).text(*name).max_decimals(5).smart_aim(false);
             if ui.add(slider).changed() {
                 self.set_manual_param(i, value);
@@ -166,7 +198,7 @@ impl VolscopeApp {
         if let FitStatus::Failed { reason } = &r.status {
             ui.label(RichText::new(reason).color(pal.error));
         }
-        if !r.butterfly.ok {
+        if r.status.is_usable() && !r.butterfly.ok {
             ui.label(
                 RichText::new(format!(
                     "butterfly arbitrage: g = {:.3e} at k = {:.3}",
@@ -181,10 +213,79 @@ impl VolscopeApp {
     }
 }
 
-/// A slider's range: the model's bounds where finite, else a span around the value.
+/// The filter, loss and solver widgets.
+fn filters_ui(ui: &mut Ui, config: &mut FitConfig) {
+    egui::Grid::new("filters_grid").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+        ui.label("Quotes");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut config.selection, QuoteSelection::OtmOnly, "out of the money");
+            ui.selectable_value(&mut config.selection, QuoteSelection::TwoSidedAll, "all");
+        });
+        ui.end_row();
+        optional_range_ui(ui, "k range", &mut config.k_range, (-0.5, 0.5), 0.01);
+        optional_range_ui(ui, "|delta| range", &mut config.abs_delta_range, (0.05, 0.95), 0.01);
+        ui.label("Max spread");
+        ui.horizontal(|ui| {
+            let mut on = config.max_spread_multiple.is_some();
+            ui.checkbox(&mut on, "");
+            let mut value = config.max_spread_multiple.unwrap_or(5.0);
+            ui.add_enabled(on, egui::DragValue::new(&mut value).speed(0.1).range(1.0..=100.0).suffix(" × median"));
+            config.max_spread_multiple = on.then_some(value);
+        });
+        ui.end_row();
+        ui.label("Objective");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut config.objective, Objective::Vol, "vol");
+            ui.selectable_value(&mut config.objective, Objective::Price, "price");
+        });
+        ui.end_row();
+        ui.label("Loss");
+        ui.horizontal(|ui| {
+            for (loss, label) in
+                [(Loss::Auto, "auto"), (Loss::Linear, "squares"), (Loss::Huber, "Huber"), (Loss::SoftL1, "soft-L1")]
+            {
+                ui.selectable_value(&mut config.loss, loss, label);
+            }
+        });
+        ui.end_row();
+        ui.label("Loss scale");
+        ui.add(egui::DragValue::new(&mut config.loss_scale).speed(0.01).range(0.01..=10.0).suffix(" spreads"));
+        ui.end_row();
+        ui.label("Solver");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut config.solver, Solver::Lm, "Levenberg-Marquardt");
+            ui.selectable_value(&mut config.solver, Solver::Lbfgs, "L-BFGS");
+        });
+        ui.end_row();
+        ui.label("Max iterations");
+        ui.add(egui::DragValue::new(&mut config.max_iterations).speed(5.0).range(10..=100_000));
+        ui.end_row();
+    });
+}
+
+/// An optional [lo, hi] filter: a checkbox and two numbers.
+fn optional_range_ui(ui: &mut Ui, label: &str, range: &mut Option<(f64, f64)>, default: (f64, f64), speed: f64) {
+    ui.label(label);
+    ui.horizontal(|ui| {
+        let mut on = range.is_some();
+        ui.checkbox(&mut on, "");
+        let (mut lo, mut hi) = range.unwrap_or(default);
+        ui.add_enabled(on, egui::DragValue::new(&mut lo).speed(speed).max_decimals(3));
+        ui.add_enabled(on, egui::DragValue::new(&mut hi).speed(speed).max_decimals(3));
+        *range = on.then_some((lo, hi));
+    });
+    ui.end_row();
+}
+
+/// A slider's range, fixed when manual mode starts: the value ± its own size (± 1e-3 of the bound width when
+/// the value is near zero), within the model's bounds. Parameters such as SVI's a and b scale with T, so a
+/// range relative to the value keeps a short expiry's slider as fine as a long one's; the number box beside
+/// the slider takes any value.
 fn slider_range((lo, hi): (f64, f64), value: f64) -> (f64, f64) {
-    let span = value.abs().max(0.1) * 2.0;
-    let lo = if lo.is_finite() { lo.min(value) } else { value - span };
-    let hi = if hi.is_finite() { hi.max(value) } else { value + span };
-    (lo, hi)
+    let width = if lo.is_finite() && hi.is_finite() { hi - lo } else { 1.0 };
+    let span = value.abs().max(1e-3 * width).max(1e-9);
+    let (from, to) = (value - span, value + span);
+    let from = if lo.is_finite() { from.max(lo) } else { from };
+    let to = if hi.is_finite() { to.min(hi) } else { to };
+    (from.min(value), to.max(value))
 }

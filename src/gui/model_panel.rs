@@ -146,9 +146,12 @@ impl VolscopeApp {
         let model = self.edit.setup_for(slice.expiry_ms).kind.for_slice(slice);
         let names = model.param_names();
         let bounds = model.default_bounds();
+        let ranges_id = egui::Id::unique(("manual_ranges", slice.expiry_ms));
         let Some(params) = self.manual_params().map(<[f64]>::to_vec) else {
             ui.horizontal(|ui| {
                 if ui.button("Manual mode").on_hover_text("Set this expiry's parameters by hand").clicked() {
+                    // Slider ranges are set from the values manual mode starts at.
+                    ui.data_mut(|d| d.remove::<Vec<(f64, f64)>>(ranges_id));
                     self.enter_manual();
                 }
                 ui.label(RichText::new("drag the parameters, watch the smile").weak());
@@ -156,7 +159,6 @@ impl VolscopeApp {
             return;
         };
         ui.label(RichText::new("Manual mode: the smile, residuals and g(k) follow the sliders").strong());
-        let ranges_id = egui::Id::new(("manual_ranges", slice.expiry_ms));
         let ranges: Vec<(f64, f64)> = ui.data_mut(|d| {
             d.get_temp_mut_or_insert_with(ranges_id, || {
                 params.iter().zip(&bounds).map(|(v, b)| slider_range(*b, *v)).collect::<Vec<_>>()

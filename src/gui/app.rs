@@ -152,6 +152,11 @@ impl VolscopeApp {
         self.fits.as_ref()
     }
 
+    /// Index of the selected expiry slice.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
     /// The loaded chain, if any.
     pub fn chain(&self) -> Option<&LoadedChain> {
         self.chain.as_ref()
@@ -347,9 +352,10 @@ impl VolscopeApp {
             ui.label(if self.fitting() { "fitting…" } else { "No fit." });
             return;
         };
+        let mut toggled = None;
         match self.tab {
             Tab::Residuals => match fits.reports.get(self.selected) {
-                Some(report) => residuals_ui(ui, report),
+                Some(report) => toggled = residuals_ui(ui, report),
                 None => {
                     ui.label("No expiry selected.");
                 }
@@ -362,6 +368,9 @@ impl VolscopeApp {
                 }
             },
             Tab::Greeks => {}
+        }
+        if let Some(instrument) = toggled {
+            self.toggle_exclusion(&instrument);
         }
     }
 

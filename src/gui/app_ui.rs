@@ -242,9 +242,10 @@ impl VolscopeApp {
             return;
         }
         let report = self.report(self.selected);
+        let mut toggled = None;
         match self.tab {
             Tab::Residuals => match report {
-                Some(report) => residuals_ui(ui, report),
+                Some(report) => toggled = residuals_ui(ui, report),
                 None => {
                     ui.label("No expiry selected.");
                 }
@@ -257,6 +258,9 @@ impl VolscopeApp {
                 }
             },
             Tab::Greeks => {}
+        }
+        if let Some(instrument) = toggled {
+            self.toggle_exclusion(&instrument);
         }
     }
 

@@ -46,33 +46,40 @@ pub fn constraints_ui(ui: &mut Ui, config: &mut FitConfig, rows: &[ParamRow<'_>]
     changed
 }
 
+/// An editable number named `name` for accessibility (e.g. "rho lower"); `true` when it changed.
+fn value_ui(ui: &mut Ui, value: &mut f64, speed: f64, name: String) -> bool {
+    ui.add(DragValue::new(value).speed(speed).max_decimals(5)).accessible_name(name).changed()
+}
+
 /// One parameter: fitted value, editable bounds, fixed checkbox (fixing at the fitted value, or the middle of
-/// the bounds), editable fixed value.
+/// the bounds), editable fixed value. Accessible names: "<name> lower", "<name> upper", "<name> fixed" (the
+/// checkbox) and "<name> fixed value".
 fn param_row_ui(ui: &mut Ui, config: &mut FitConfig, row: &ParamRow<'_>) -> bool {
     let mut changed = false;
-    ui.label(row.name);
+    let name = row.name;
+    ui.label(name);
     ui.label(row.fitted.map(|v| format!("{v:.5}")).unwrap_or_default());
-    let (mut lo, mut hi) = config.bounds.get(row.name).copied().unwrap_or(row.default_bounds);
+    let (mut lo, mut hi) = config.bounds.get(name).copied().unwrap_or(row.default_bounds);
     let speed = ((hi - lo).abs() / 200.0).max(1e-5);
-    let lo_changed = ui.add(DragValue::new(&mut lo).speed(speed).max_decimals(5)).changed();
-    let hi_changed = ui.add(DragValue::new(&mut hi).speed(speed).max_decimals(5)).changed();
+    let lo_changed = value_ui(ui, &mut lo, speed, format!("{name} lower"));
+    let hi_changed = value_ui(ui, &mut hi, speed, format!("{name} upper"));
     if lo_changed || hi_changed {
-        config.bounds.insert(row.name.to_owned(), (lo, hi));
+        config.bounds.insert(name.to_owned(), (lo, hi));
         changed = true;
     }
     ui.horizontal(|ui| {
-        let mut fixed = config.fixed.contains_key(row.name);
-        if ui.checkbox(&mut fixed, "").changed() {
+        let mut fixed = config.fixed.contains_key(name);
+        if ui.checkbox(&mut fixed, "").accessible_name(format!("{name} fixed")).changed() {
             if fixed {
                 let value = row.fitted.unwrap_or(0.5 * (lo + hi)).clamp(lo.min(hi), hi.max(lo));
-                config.fixed.insert(row.name.to_owned(), value);
+                config.fixed.insert(name.to_owned(), value);
             } else {
-                config.fixed.remove(row.name);
+                config.fixed.remove(name);
             }
             changed = true;
         }
-        if let Some(value) = config.fixed.get_mut(row.name) {
-            changed |= ui.add(DragValue::new(value).speed(speed).max_decimals(5)).changed();
+        if let Some(value) = config.fixed.get_mut(name) {
+            changed |= value_ui(ui, value, speed, format!("{name} fixed value"));
         }
     });
     changed

@@ -3,7 +3,7 @@
 use egui::{RichText, Ui};
 
 use super::theme;
-use crate::calibrate::{QuoteUse, SliceFitReport};
+use crate::calibrate::{QuoteResidual, QuoteUse, SliceFitReport};
 
 /// Which table is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -43,8 +43,13 @@ fn opt(x: Option<f64>, scale: f64, decimals: usize) -> String {
     x.map(|v| format!("{:.*}", decimals, v * scale)).unwrap_or_default()
 }
 
-/// Residuals of one slice's fit: market vols, model vol, residual in vol points and spread units, use.
-pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) {
+/// The reason the fit gives for a quote the user left out.
+const EXCLUDED_BY_USER: &str = "excluded by user";
+
+/// Residuals of one slice's fit: market vols, model vol, residual in vol points and spread units, use, and
+/// an exclude / include toggle; returns the instrument whose toggle was clicked.
+pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) -> Option<String> {
+    let mut toggled = None;
     let used: Vec<f64> =
         report.residuals.iter().filter(|q| q.used == QuoteUse::Used).filter_map(|q| q.residual_vol_pts).collect();
     ui.label(format!(
@@ -56,7 +61,7 @@ pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) {
         report.mean_err_spread_units
     ));
     egui::ScrollArea::vertical().id_salt("residuals").show(ui, |ui| {
-        egui::Grid::new("residual_grid").striped(true).num_columns(9).spacing([12.0, 2.0]).show(ui, |ui| {
+        egui::Grid::new("residual_grid").striped(true).num_columns(10).spacing([12.0, 2.0]).show(ui, |ui| {
             for h in [
                 "Instrument",
                 "k",
@@ -67,6 +72,7 @@ pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) {
                 "Resid (vol pts)",
                 "Resid (spreads)",
                 "Use",
+                "",
             ] {
                 ui.label(RichText::new(h).strong());
             }
@@ -84,10 +90,29 @@ pub fn residuals_ui(ui: &mut Ui, report: &SliceFitReport) {
                     QuoteUse::Used => ui.label("used"),
                     QuoteUse::Excluded(why) => ui.label(RichText::new(why).color(theme::palette(ui).bid_ask_unusable)),
                 };
+                if exclusion_toggle_ui(ui, q) {
+                    toggled = Some(q.instrument.clone());
+                }
                 ui.end_row();
             }
         });
     });
+    toggled
+}
+
+/// "exclude" for a used quote, "include" for one the user left out (accessible name: the action and the
+/// instrument, e.g. "exclude BTC-17APR26-80000-C"), nothing for a quote excluded for another reason; `true`
+/// when clicked.
+fn exclusion_toggle_ui(ui: &mut Ui, q: &QuoteResidual) -> bool {
+    let (action, hover) = match &q.used {
+        QuoteUse::Used => ("exclude", "Leave this quote out of the fit (ctrl+Z undoes)"),
+        QuoteUse::Excluded(why) if why == EXCLUDED_BY_USER => ("include", "Put this quote back into the fit"),
+        QuoteUse::Excluded(_) => {
+            ui.label("");
+            return false;
+        }
+    };
+    ui.small_button(action).accessible_name(format!("{action} {}", q.instrument)).on_hover_text(hover).clicked()
 }
 
 /// Parameters and status of every expiry's fit.

@@ -66,11 +66,12 @@ impl VolscopeApp {
         let mut kind = current;
         ui.horizontal(|ui| {
             ui.label("Model");
-            egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
+            let combo = egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
                 for k in MODEL_CHOICES {
                     ui.selectable_value(&mut kind, k, kind_label(k));
                 }
             });
+            combo.response.accessible_name("Model of the edited expiries");
         });
         if kind == current {
             return false;

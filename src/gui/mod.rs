@@ -12,17 +12,21 @@ mod chain_view;
 mod constraints;
 mod export;
 mod fit_worker;
+mod load_job;
 mod loaded;
 mod model_panel;
 mod settings;
 mod tables;
 mod theme;
+mod time_picker;
 
 use std::path::Path;
 
 pub use app::VolscopeApp;
 pub use calculator::CalculatorApp;
+pub use load_job::{progress_ui, LoadJob};
 pub use loaded::LoadedChain;
+pub use time_picker::time_picker_ui;
 
 /// Opens the main window on `file` (or the bundled sample) and runs until it is closed.
 pub fn run(file: Option<&Path>) -> eframe::Result {

@@ -1,10 +1,13 @@
-//! Opening a quote file: format detection from content, dispatch to the loader, and the raw chain it gives.
+//! Opening a quote file: format detection from content, dispatch to the loader, and the raw chain it gives;
+//! loads with progress and cancellation ([`load_path_with_progress`]) and the snapshot times a file offers.
 
 use std::io::Read;
 use std::path::Path;
 
 use super::csv_input::InputError;
+use super::progress::{LoadProgress, ProgressReader};
 use super::report::LoadReport;
+use super::tardis::{self, TardisTimes};
 use crate::market::{build_snapshot, BuildError, BuildOptions, RawQuote, RowTimes, Snapshot};
 
 /// Every supported file format.
@@ -159,6 +162,12 @@ pub enum LoadError {
         /// The load report (what was rejected and why).
         report: String,
     },
+    /// The load was cancelled (`LoadProgress::cancel`) before it finished.
+    #[error("{path}: the load was cancelled")]
+    Cancelled {
+        /// The file.
+        path: String,
+    },
 }
 
 /// Size of the prefix used to detect a format.
@@ -167,10 +176,24 @@ const SNIFF_BYTES: usize = 16 * 1024;
 /// Opens a file for reading (decompressing gzip) and detects its format from the first bytes; the returned
 /// reader starts at the beginning of the (decompressed) content.
 pub fn open_detected(path: &Path) -> Result<(SourceFormat, Box<dyn Read + Send>), LoadError> {
+    open_detected_with_progress(path, &LoadProgress::new())
+}
+
+/// [`open_detected`] counting the file's bytes into `progress` (whose total becomes the file size if it is not
+/// known yet); once `progress` is cancelled, reads fail with an I/O error saying so
+/// ([`super::CANCELLED_MESSAGE`]; [`load_path_with_progress`] turns any failure then into [`LoadError::Cancelled`]).
+pub fn open_detected_with_progress(
+    path: &Path,
+    progress: &LoadProgress,
+) -> Result<(SourceFormat, Box<dyn Read + Send>), LoadError> {
     let name = path.display().to_string();
     let io_err = |source| LoadError::Io { path: name.clone(), source };
     let file = std::fs::File::open(path).map_err(io_err)?;
-    let mut reader = super::gz::maybe_gunzip(std::io::BufReader::with_capacity(1 << 20, file)).map_err(io_err)?;
+    if let Some(size_bytes) = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()) {
+        progress.set_total_bytes_if_unknown(size_bytes);
+    }
+    let counted = std::io::BufReader::with_capacity(1 << 20, ProgressReader::new(file, progress));
+    let mut reader = super::gz::maybe_gunzip(counted).map_err(io_err)?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut prefix).map_err(io_err)?;
     let format = super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name, message })?;
@@ -179,8 +202,33 @@ pub fn open_detected(path: &Path) -> Result<(SourceFormat, Box<dyn Read + Send>)
 
 /// Reads a whole file (decompressing gzip) and loads it; Tardis files are streamed.
 pub fn load_path(path: &Path, options: &LoadOptions) -> Result<RawChain, LoadError> {
-    let (format, input) = open_detected(path)?;
-    load_reader(input, format, options).map_err(|error| LoadError::Input { path: path.display().to_string(), error })
+    load_path_with_progress(path, options, &LoadProgress::new())
+}
+
+/// [`load_path`] reporting the bytes of the file read so far into `progress` (its total becomes the file size,
+/// compressed for gzip, unless set already) and stopping soon after `progress` is cancelled (within one
+/// ≈ 1 MiB read of the file; the normalisation that follows a load is not part of it).
+///
+/// Once cancelled, the result is [`LoadError::Cancelled`] whatever the loader made of the failed read, and even
+/// when the load had just finished: a cancelled load never hands back a chain.
+pub fn load_path_with_progress(
+    path: &Path,
+    options: &LoadOptions,
+    progress: &LoadProgress,
+) -> Result<RawChain, LoadError> {
+    let result = open_detected_with_progress(path, progress).and_then(|(format, input)| {
+        load_reader(input, format, options)
+            .map_err(|error| LoadError::Input { path: path.display().to_string(), error })
+    });
+    unless_cancelled(path, progress, result)
+}
+
+/// `result`, or [`LoadError::Cancelled`] when `progress` was cancelled.
+fn unless_cancelled<T>(path: &Path, progress: &LoadProgress, result: Result<T, LoadError>) -> Result<T, LoadError> {
+    if progress.is_cancelled() {
+        return Err(LoadError::Cancelled { path: path.display().to_string() });
+    }
+    result
 }
 
 /// Loads in-memory content (detecting the format).
@@ -229,4 +277,83 @@ pub fn open_snapshot(
         report: raw.report.describe(),
     })?;
     Ok((snapshot, raw.report))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Snapshot times (for a time picker)
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The snapshot times a loaded chain offers, ascending: the distinct row times of a multi-snapshot file whose
+/// rows carry their own time ([`RowTimes::Snapshots`]: the Deribit hourly IV file, a generic CSV with several
+/// timestamps). Empty for a single-snapshot file, and for a Tardis file, whose loaded rows are only the latest
+/// per symbol at the load time: list its times from the file with [`list_snapshot_times_path`].
+pub fn snapshot_times(raw: &RawChain) -> Vec<i64> {
+    match raw.row_times {
+        RowTimes::Snapshots => crate::market::snapshot_times(&raw.rows),
+        RowTimes::Updates => Vec::new(),
+    }
+}
+
+/// The snapshot times of a file that has to be read again to be seen at another time (a Tardis file, streamed:
+/// its loader keeps only the rows at or before `LoadOptions::at_ms`), reading only its timestamps: see
+/// [`tardis_snapshot_times`]. Any other format gives an empty list after reading its first bytes only: its
+/// times come from the loaded rows, [`snapshot_times`].
+pub fn list_snapshot_times_path(path: &Path) -> Result<Vec<i64>, LoadError> {
+    list_snapshot_times_path_with_progress(path, &LoadProgress::new())
+}
+
+/// [`list_snapshot_times_path`] with progress and cancellation as [`load_path_with_progress`] has them.
+pub fn list_snapshot_times_path_with_progress(path: &Path, progress: &LoadProgress) -> Result<Vec<i64>, LoadError> {
+    let result = open_detected_with_progress(path, progress).and_then(|(format, input)| match format {
+        SourceFormat::TardisCsv => tardis::list_times(input)
+            .map(|times| tardis_snapshot_times(&times))
+            .map_err(|error| LoadError::Input { path: path.display().to_string(), error }),
+        _ => Ok(Vec::new()),
+    });
+    unless_cancelled(path, progress, result)
+}
+
+/// The times offered for a Tardis file, ascending: the start of every UTC hour that has rows and begins after
+/// the first row (a snapshot at an earlier instant would be empty or nearly), then the last row's time (the
+/// snapshot loaded by default). Empty when no timestamp could be read.
+pub fn tardis_snapshot_times(times: &TardisTimes) -> Vec<i64> {
+    let (Some(first_ms), Some(last_ms)) = (times.first_ms, times.last_ms) else {
+        return Vec::new();
+    };
+    let mut out: Vec<i64> =
+        times.hours().into_iter().map(|(hour_ms, _)| hour_ms).filter(|&h| h > first_ms && h < last_ms).collect();
+    out.push(last_ms);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tardis_times_are_the_inner_hour_starts_and_the_last_time() {
+        let hour_ms = 3_600_000;
+        let times = TardisTimes {
+            first_ms: Some(hour_ms + 5),
+            last_ms: Some(4 * hour_ms + 7),
+            minutes: vec![(hour_ms, 3), (2 * hour_ms + 60_000, 1), (4 * hour_ms, 2)],
+            ..TardisTimes::default()
+        };
+        assert_eq!(tardis_snapshot_times(&times), vec![2 * hour_ms, 4 * hour_ms, 4 * hour_ms + 7]);
+        assert!(tardis_snapshot_times(&TardisTimes::default()).is_empty());
+    }
+
+    #[test]
+    fn a_pre_cancelled_load_is_cancelled_even_for_a_tiny_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sample.csv");
+        std::fs::write(&path, crate::sample::SAMPLE_CSV).unwrap();
+        let progress = LoadProgress::new();
+        assert!(load_path_with_progress(&path, &LoadOptions::default(), &progress).is_ok());
+        assert_eq!(progress.fraction(), Some(1.0));
+        progress.cancel();
+        let err = load_path_with_progress(&path, &LoadOptions::default(), &progress).unwrap_err();
+        assert!(matches!(err, LoadError::Cancelled { .. }), "{err:?}");
+        assert_eq!(err.to_string(), format!("{}: the load was cancelled", path.display()));
+    }
 }

@@ -20,6 +20,7 @@ pub mod json;
 pub(crate) mod lines;
 mod load;
 pub mod okx;
+mod progress;
 mod report;
 pub mod table;
 pub mod tardis;
@@ -28,6 +29,9 @@ pub use atomic::write_atomically;
 pub use csv_input::{ColumnMap, InputError};
 pub use detect::detect;
 pub use load::{
-    load_bytes, load_path, load_reader, open_detected, open_snapshot, LoadError, LoadOptions, RawChain, SourceFormat,
+    list_snapshot_times_path, list_snapshot_times_path_with_progress, load_bytes, load_path, load_path_with_progress,
+    load_reader, open_detected, open_detected_with_progress, open_snapshot, snapshot_times, tardis_snapshot_times,
+    LoadError, LoadOptions, RawChain, SourceFormat,
 };
+pub use progress::{LoadProgress, ProgressReader, CANCELLED_MESSAGE};
 pub use report::LoadReport;

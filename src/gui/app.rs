@@ -6,11 +6,12 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 
 use super::calculator::CalculatorApp;
-use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, XAxis};
+use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, XAxis};
 use super::constraints::{constraints_ui, ParamRow};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::fit_worker::FitWorker;
 use super::loaded::LoadedChain;
+use super::png_export::PlotPng;
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme;
 use crate::calibrate::{FitConfig, SliceFitReport};
@@ -55,6 +56,8 @@ pub struct VolscopeApp {
     redo: Vec<Vec<String>>,
     /// Refit on every constraint edit.
     auto_fit: bool,
+    /// PNG export of the smile plot in flight (and the start-up export of `VOLSCOPE_EXPORT_PNG_ON_START`).
+    png: PlotPng,
 }
 
 impl VolscopeApp {
@@ -84,6 +87,7 @@ impl VolscopeApp {
             undo: Vec::new(),
             redo: Vec::new(),
             auto_fit: true,
+            png: PlotPng::from_env(),
         };
         match file {
             Some(path) => app.open(path),
@@ -489,6 +493,7 @@ impl VolscopeApp {
             }
         }
         let mut toggled = None;
+        let mut plot_rect = None;
         let mut axis = self.axis;
         egui::CentralPanel::default().show(ui, |ui| {
             match self.chain.as_ref().and_then(|c| c.snapshot.slices.get(self.selected)) {
@@ -500,8 +505,10 @@ impl VolscopeApp {
                         }
                     });
                     let fit = self.fits.as_ref().and_then(|f| f.reports.get(self.selected).map(|r| (f.kind, r)));
+                    let curves: Vec<_> = fit.and_then(|(kind, r)| fit_curve(kind, r)).into_iter().collect();
                     let excluded = &self.config.excluded_instruments;
-                    toggled = smile_plot_ui(ui, slice, fit, self.axis, excluded).toggled;
+                    let action = smile_plot_ui(ui, slice, fit.map(|(_, r)| r), &curves, self.axis, excluded);
+                    (toggled, plot_rect) = (action.toggled, action.plot_rect);
                 }
                 None => {
                     ui.label("No chain loaded: File → Open…");
@@ -513,6 +520,11 @@ impl VolscopeApp {
             self.toggle_exclusion(&instrument);
         }
         let ctx = ui.ctx().clone();
+        self.png.start_export_if_due(&ctx, plot_rect, !self.fitting());
+        if let Some(done) = self.png.poll(&ctx) {
+            self.last_message =
+                Some(done.map_or_else(|e| format!("PNG export failed: {e}"), |p| format!("exported {}", p.display())));
+        }
         self.warnings_window(&ctx);
         let mut open = self.show_calculator;
         egui::Window::new("Black-76 calculator").open(&mut open).show(&ctx, |ui| self.calculator.calculator_ui(ui));

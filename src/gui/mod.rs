@@ -10,6 +10,7 @@ mod constraints;
 mod export;
 mod fit_worker;
 mod loaded;
+mod png_export;
 mod tables;
 mod theme;
 

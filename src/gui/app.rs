@@ -11,6 +11,7 @@ use super::chain_view::XAxis;
 use super::export::ExportInputs;
 use super::fit_worker::FitWorker;
 use super::loaded::LoadedChain;
+use super::png_export::PlotPng;
 use super::settings::{autosave_path, Autosave, Settings};
 use super::tables::Tab;
 use crate::calibrate::{evaluate_slice, SliceFitReport};
@@ -64,6 +65,10 @@ pub struct VolscopeApp {
     /// Persisted settings.
     pub(super) settings: Settings,
     pub(super) autosave: Autosave,
+    /// PNG export of the smile plot in flight (and the start-up export of `VOLSCOPE_EXPORT_PNG_ON_START`).
+    pub(super) png: PlotPng,
+    /// Where the smile plot was drawn last frame (what "Export plot PNG" captures).
+    pub(super) plot_rect: Option<egui::Rect>,
 }
 
 impl VolscopeApp {
@@ -125,6 +130,8 @@ impl VolscopeApp {
             last_message: None,
             settings,
             autosave: Autosave::new(autosave),
+            png: PlotPng::from_env(),
+            plot_rect: None,
         }
     }
 

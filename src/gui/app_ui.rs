@@ -6,7 +6,7 @@ use std::path::Path;
 use egui::{RichText, Ui};
 
 use super::app::{first_live_slice, VolscopeApp};
-use super::chain_view::{expiry_list_ui, smile_plot_ui, status_line, XAxis};
+use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::settings::{Settings, SETTINGS_KEY};
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
@@ -54,6 +54,7 @@ impl VolscopeApp {
         egui::CentralPanel::default().show(ui, |ui| self.smile_ui(ui));
         let ctx = ui.ctx().clone();
         self.windows(&ctx);
+        self.png_export(&ctx);
         self.settle_edits(&ctx);
     }
 
@@ -83,11 +84,34 @@ impl VolscopeApp {
                 ui.selectable_value(&mut axis, a, a.label());
             }
         });
-        let fit = self.report(self.selected).zip(self.report_kind(self.selected)).map(|(r, k)| (k, r));
-        let toggled = smile_plot_ui(ui, slice, fit, self.axis, &self.edit.excluded).toggled;
+        let i = self.selected;
+        let report = self.report(i);
+        let mut curves: Vec<Curve<'_>> = Vec::new();
+        if let Some(curve) = report.zip(self.report_kind(i)).and_then(|(r, k)| fit_curve(k, r)) {
+            curves.push(curve);
+        }
+        if self.manual_params().is_some() {
+            // The hand-set curve is the main one; the worker's last fit stays visible, dashed, for comparison.
+            if let Some(mut curve) = self.fits.as_ref().and_then(|f| fit_curve(*f.kinds.get(i)?, f.reports.get(i)?)) {
+                curve.label = format!("{} (last fit)", curve.label);
+                curve.style = CurveStyle::Alt;
+                curves.push(curve);
+            }
+        }
+        let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded);
+        self.plot_rect = action.plot_rect;
         self.axis = axis;
-        if let Some(instrument) = toggled {
+        if let Some(instrument) = action.toggled {
             self.toggle_exclusion(&instrument);
+        }
+    }
+
+    /// Starts and finishes PNG exports of the smile plot.
+    fn png_export(&mut self, ctx: &egui::Context) {
+        self.png.start_export_if_due(ctx, self.plot_rect, !self.fitting());
+        if let Some(done) = self.png.poll(ctx) {
+            self.last_message =
+                Some(done.map_or_else(|e| format!("PNG export failed: {e}"), |p| format!("exported {}", p.display())));
         }
     }
 
@@ -162,6 +186,14 @@ impl VolscopeApp {
                 }
             }
         });
+        if ui.add_enabled(self.plot_rect.is_some(), egui::Button::new("Export plot PNG…")).clicked() {
+            ui.close();
+            if let (Some(path), Some(rect)) =
+                (rfd::FileDialog::new().set_file_name("smile.png").save_file(), self.plot_rect)
+            {
+                self.png.request(ui.ctx(), rect, path);
+            }
+        }
     }
 
     fn edit_menu(&mut self, ui: &mut Ui) {

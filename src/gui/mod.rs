@@ -15,6 +15,7 @@ mod fit_worker;
 mod load_job;
 mod loaded;
 mod model_panel;
+mod png_export;
 mod settings;
 mod tables;
 mod theme;

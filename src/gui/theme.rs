@@ -49,6 +49,10 @@ pub struct Palette {
     pub mid_itm: Color32,
     /// Exchange mark vol.
     pub mark: Color32,
+    /// Mid of a usable quote a fit filter left out (k or delta range, wide spread): hollow marker.
+    pub filtered: Color32,
+    /// Ring around the quote under the pointer.
+    pub hover: Color32,
     /// Fitted smile curve.
     pub fit: Color32,
     /// A second curve (manual parameters, the previous fit, a comparison).
@@ -75,6 +79,8 @@ pub const DARK: Palette = Palette {
     mid_put: Color32::from_rgb(240, 150, 60),
     mid_itm: Color32::from_rgb(110, 110, 110),
     mark: Color32::from_rgb(200, 120, 220),
+    filtered: Color32::from_rgb(250, 110, 160),
+    hover: Color32::from_rgb(240, 240, 240),
     fit: Color32::from_rgb(240, 90, 90),
     fit_alt: Color32::from_rgb(120, 220, 230),
     atm: Color32::from_rgb(220, 200, 80),
@@ -93,6 +99,8 @@ pub const LIGHT: Palette = Palette {
     mid_put: Color32::from_rgb(210, 110, 10),
     mid_itm: Color32::from_rgb(160, 160, 160),
     mark: Color32::from_rgb(150, 60, 170),
+    filtered: Color32::from_rgb(190, 30, 110),
+    hover: Color32::from_rgb(20, 20, 20),
     fit: Color32::from_rgb(200, 30, 30),
     fit_alt: Color32::from_rgb(0, 140, 160),
     atm: Color32::from_rgb(160, 130, 0),

@@ -12,6 +12,7 @@ pub mod market;
 pub mod models;
 pub mod pricing;
 pub mod sample;
+pub mod surface;
 
 #[cfg(feature = "gui")]
 pub mod gui;

@@ -10,6 +10,7 @@ mod constraints;
 mod export;
 mod fit_worker;
 mod loaded;
+pub mod surface;
 mod tables;
 mod theme;
 

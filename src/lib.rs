@@ -13,6 +13,7 @@ pub mod models;
 pub mod pricing;
 pub mod sample;
 pub mod session;
+pub mod surface;
 
 #[cfg(feature = "gui")]
 pub mod gui;

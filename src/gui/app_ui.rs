@@ -9,6 +9,7 @@ use super::app::{first_live_slice, VolscopeApp};
 use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::settings::{Settings, SETTINGS_KEY};
+use super::surface::surface_ui;
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme::{self, ThemeChoice};
 use crate::models::ModelKind;
@@ -273,6 +274,10 @@ impl VolscopeApp {
             ui.label(if self.fitting() { "fitting…" } else { "No fit." });
             return;
         }
+        if self.tab == Tab::Surface {
+            self.surface_tab(ui);
+            return;
+        }
         let report = self.report(self.selected);
         let mut toggled = None;
         match self.tab {
@@ -289,10 +294,19 @@ impl VolscopeApp {
                     ui.label("No expiry selected.");
                 }
             },
-            Tab::Greeks => {}
+            Tab::Greeks | Tab::Surface => {}
         }
         if let Some(instrument) = toggled {
             self.toggle_exclusion(&instrument);
+        }
+    }
+
+    /// The Surface tab over the shown fits; a click there selects an expiry.
+    fn surface_tab(&mut self, ui: &mut Ui) {
+        let Some(chain) = &self.chain else { return };
+        let (kinds, reports) = (self.shown_kinds(), self.shown_reports());
+        if let Some(i) = surface_ui(ui, &chain.snapshot, &kinds, &reports, self.selected) {
+            self.selected = i;
         }
     }
 

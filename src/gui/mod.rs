@@ -17,6 +17,7 @@ mod loaded;
 mod model_panel;
 mod png_export;
 mod settings;
+mod surface;
 mod tables;
 mod theme;
 mod time_picker;

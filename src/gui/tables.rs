@@ -17,11 +17,13 @@ pub enum Tab {
     Greeks,
     /// g(k) of the selected fit.
     Arbitrage,
+    /// The fitted surface: heatmap, ATM term structure, 25-delta RR/BF, calendar check.
+    Surface,
 }
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 4] = [Tab::Residuals, Tab::Greeks, Tab::Arbitrage, Tab::Parameters];
+    pub const ALL: [Tab; 5] = [Tab::Residuals, Tab::Greeks, Tab::Surface, Tab::Arbitrage, Tab::Parameters];
 
     /// The tab's label.
     pub fn label(self) -> &'static str {
@@ -30,6 +32,7 @@ impl Tab {
             Tab::Greeks => "Greeks",
             Tab::Arbitrage => "Arbitrage",
             Tab::Parameters => "Parameters",
+            Tab::Surface => "Surface",
         }
     }
 

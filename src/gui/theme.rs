@@ -69,6 +69,10 @@ pub struct Palette {
     pub heat_low: Color32,
     /// High end of the heatmap scale.
     pub heat_high: Color32,
+    /// Heatmap cell without a value (no vol, no strike for that delta).
+    pub heat_missing: Color32,
+    /// The selected expiry, marked across the surface plots.
+    pub selected: Color32,
 }
 
 /// Palette on a dark background.
@@ -89,6 +93,8 @@ pub const DARK: Palette = Palette {
     ok: Color32::from_rgb(100, 200, 120),
     heat_low: Color32::from_rgb(30, 60, 150),
     heat_high: Color32::from_rgb(240, 200, 60),
+    heat_missing: Color32::from_rgb(55, 55, 55),
+    selected: Color32::from_rgb(240, 240, 240),
 };
 
 /// Palette on a light background (darker, more saturated strokes).
@@ -109,6 +115,8 @@ pub const LIGHT: Palette = Palette {
     ok: Color32::from_rgb(20, 140, 60),
     heat_low: Color32::from_rgb(40, 80, 200),
     heat_high: Color32::from_rgb(250, 180, 30),
+    heat_missing: Color32::from_rgb(220, 220, 220),
+    selected: Color32::from_rgb(20, 20, 20),
 };
 
 /// The palette of the visuals `ui` draws with.

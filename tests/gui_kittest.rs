@@ -14,7 +14,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
 use volscope::calibrate::{QuoteUse, SliceFitReport};
 use volscope::gui::VolscopeApp;
-use volscope::market::time::format_date;
+use volscope::market::time::{format_date, format_utc};
 use volscope::models::ModelKind;
 
 /// The snapshot every test loads (BTC and ETH; the app shows the first underlying).
@@ -328,4 +328,60 @@ fn manual_mode_moves_the_report_at_once_and_fit_from_here_refits() {
     assert_ne!(refit.status.label(), "manual");
     assert!(refit.rmse_vol_pts <= manual.rmse_vol_pts);
     assert!(harness.state().manual_params().is_none());
+}
+
+/// Steps frames until the background load is over (60 s deadline).
+fn wait_for_load(harness: &mut App) {
+    let deadline = Instant::now() + FIT_DEADLINE;
+    while harness.state().loading() {
+        harness.step();
+        assert!(Instant::now() < deadline, "no load within {FIT_DEADLINE:?}");
+        std::thread::sleep(POLL);
+    }
+}
+
+#[test]
+fn a_background_load_replaces_the_chain_and_a_time_pick_rebuilds_it() {
+    let Some(dir) = common::shared_dir() else { return };
+    let mut harness = open_app(&dir.join("data").join(SNAPSHOT));
+    let hourly = dir.join("data").join("deribit_btc_iv_hourly_20260123.csv");
+    harness.state_mut().open_in_background(&hourly);
+    assert!(harness.state().loading());
+    wait_for_load(&mut harness);
+    wait_for_fit(&mut harness);
+    let app = harness.state();
+    assert!(app.error().is_none(), "{:?}", app.error());
+    let chain = app.chain().unwrap();
+    assert_eq!(chain.source(), Some(hourly.as_path()));
+    assert!(chain.times.len() >= 3, "the hourly file has several snapshot times");
+    let (first, last) = (chain.times[0], chain.snapshot.time_ms);
+
+    let combo = harness.get_by_role_and_label(Role::ComboBox, "Snapshot time");
+    combo.click();
+    settle(&mut harness);
+    harness.get_by_role_and_label(Role::Button, &format_utc(first)).click();
+    settle(&mut harness);
+    wait_for_fit(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.chain().unwrap().snapshot.time_ms, first, "rebuilt at the picked time (was {last})");
+    assert_eq!(app.fits().unwrap().reports.len(), app.chain().unwrap().snapshot.slices.len());
+}
+
+#[test]
+fn a_cancelled_or_failed_background_load_keeps_the_chain() {
+    let Some(path) = snapshot_path() else { return };
+    let mut harness = open_app(&path);
+    let before = harness.state().chain().unwrap().snapshot.quote_count();
+    harness.state_mut().open_in_background(&path.with_file_name("no-such-file.csv"));
+    wait_for_load(&mut harness);
+    settle(&mut harness);
+    harness.get_by_label_contains("Load failed");
+    assert_eq!(harness.state().chain().unwrap().snapshot.quote_count(), before);
+
+    harness.state_mut().open_in_background(&path);
+    harness.state_mut().cancel_load();
+    settle(&mut harness);
+    assert!(!harness.state().loading());
+    harness.get_by_label_contains("cancelled");
+    assert_eq!(harness.state().chain().unwrap().snapshot.quote_count(), before);
 }

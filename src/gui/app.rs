@@ -10,12 +10,15 @@ use super::calculator::CalculatorApp;
 use super::chain_view::XAxis;
 use super::export::ExportInputs;
 use super::fit_worker::FitWorker;
+use super::load_job::LoadJob;
 use super::loaded::LoadedChain;
 use super::png_export::PlotPng;
 use super::settings::{autosave_path, Autosave, Settings};
 use super::tables::Tab;
 use crate::calibrate::{evaluate_slice, SliceFitReport};
-use crate::io::{load_bytes, load_path, LoadOptions};
+use crate::io::{list_snapshot_times_path, load_bytes, load_path, LoadOptions};
+use crate::market::time::format_utc;
+use crate::market::BuildOptions;
 use crate::market::ExpirySlice;
 use crate::models::ModelKind;
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
@@ -34,8 +37,10 @@ pub struct FitView {
 /// Application state.
 pub struct VolscopeApp {
     pub(super) chain: Option<LoadedChain>,
-    /// The file the chain came from (`None`: the bundled sample).
-    pub(super) source: Option<PathBuf>,
+    /// A file loading in the background (progress and Cancel are shown; the current chain stays meanwhile).
+    pub(super) load_job: Option<LoadJob>,
+    /// Woken when a background job finishes (`None` in tests without a window).
+    ctx: Option<egui::Context>,
     pub(super) selected: usize,
     pub(super) error: Option<String>,
     pub(super) calculator: CalculatorApp,
@@ -89,7 +94,12 @@ impl VolscopeApp {
         let autosave = autosave_path();
         let mut app = VolscopeApp::empty(Some(ctx), settings, autosave.clone());
         match (file, autosave.filter(|p| p.exists())) {
-            (Some(path), _) => app.open(path),
+            (Some(path), _) => {
+                // The window shows the sample at once; the file replaces it when loaded (a big file shows
+                // progress and can be cancelled).
+                app.open_sample();
+                app.open_in_background(path);
+            }
             (None, Some(saved)) => {
                 if let Err(e) = app.restore_session(&saved) {
                     app.open_sample();
@@ -102,14 +112,11 @@ impl VolscopeApp {
     }
 
     fn empty(ctx: Option<egui::Context>, settings: Settings, autosave: Option<PathBuf>) -> Self {
-        let worker = FitWorker::spawn(move || {
-            if let Some(ctx) = &ctx {
-                ctx.request_repaint();
-            }
-        });
+        let worker = FitWorker::spawn(repainter(ctx.clone()));
         VolscopeApp {
             chain: None,
-            source: None,
+            load_job: None,
+            ctx: ctx.clone(),
             selected: 0,
             error: None,
             calculator: CalculatorApp::default(),
@@ -141,11 +148,69 @@ impl VolscopeApp {
         let name = display_name(path);
         let loaded = load_path(path, &LoadOptions::default())
             .map_err(|e| e.to_string())
-            .and_then(|raw| LoadedChain::new(name, raw));
+            .and_then(|raw| LoadedChain::new(name, raw))
+            .map(|chain| chain.with_source(path.to_path_buf()));
         if loaded.is_ok() {
             self.settings.remember(path);
         }
-        self.install(loaded, Some(path.to_path_buf()));
+        self.install(loaded);
+    }
+
+    /// Loads a file on a background thread (the window stays live, shows progress and offers Cancel); the
+    /// chain is replaced when the load succeeds, and a failure is shown with the current chain kept.
+    pub fn open_in_background(&mut self, path: &Path) {
+        let job = LoadJob::spawn(
+            path.to_path_buf(),
+            LoadOptions::default(),
+            BuildOptions::default(),
+            repainter(self.ctx.clone()),
+        );
+        self.load_job = Some(job);
+    }
+
+    /// `true` while a background load runs.
+    pub fn loading(&self) -> bool {
+        self.load_job.is_some()
+    }
+
+    /// Cancels the background load; the current chain stays.
+    pub fn cancel_load(&mut self) {
+        if let Some(job) = self.load_job.take() {
+            job.cancel();
+            self.last_message = Some(format!("loading {} cancelled", job.file_name()));
+        }
+    }
+
+    /// Installs the background load's chain, or shows its error, once it has come.
+    pub fn poll_load(&mut self) {
+        let Some(job) = &mut self.load_job else { return };
+        let Some(answer) = job.poll() else { return };
+        let path = job.path().to_path_buf();
+        self.load_job = None;
+        if answer.is_ok() {
+            self.settings.remember(&path);
+        }
+        self.install(answer);
+    }
+
+    /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
+    pub fn choose_time(&mut self, at_ms: i64) {
+        let Some(chain) = &mut self.chain else { return };
+        if chain.needs_reload_for_time() {
+            match LoadJob::reload_at(chain, at_ms, repainter(self.ctx.clone())) {
+                Ok(job) => self.load_job = Some(job),
+                Err(e) => self.error = Some(e),
+            }
+            return;
+        }
+        match chain.select_time(at_ms) {
+            Ok(()) => {
+                self.fits = None;
+                self.last_message = Some(format!("snapshot at {}", format_utc(chain.snapshot.time_ms)));
+                self.edited(true);
+            }
+            Err(e) => self.error = Some(e),
+        }
     }
 
     /// Opens the bundled synthetic sample.
@@ -154,15 +219,14 @@ impl VolscopeApp {
         let loaded = load_bytes(SAMPLE_CSV.as_bytes(), &name, &LoadOptions::default())
             .map_err(|e| e.to_string())
             .and_then(|raw| LoadedChain::new(name, raw));
-        self.install(loaded, None);
+        self.install(loaded);
     }
 
-    fn install(&mut self, loaded: Result<LoadedChain, String>, source: Option<PathBuf>) {
+    fn install(&mut self, loaded: Result<LoadedChain, String>) {
         match loaded {
             Ok(chain) => {
                 self.selected = first_live_slice(&chain);
                 self.chain = Some(chain);
-                self.source = source;
                 self.error = None;
                 self.fits = None;
                 self.manual_reports.clear();
@@ -440,9 +504,9 @@ impl VolscopeApp {
     pub fn session(&self) -> Session {
         Session {
             version: SESSION_VERSION,
-            source: self.source.clone(),
+            source: self.chain.as_ref().and_then(|c| c.source().map(Path::to_path_buf)),
             underlying: self.chain.as_ref().map(|c| c.snapshot.underlying.clone()),
-            at_ms: None,
+            at_ms: self.chain.as_ref().and_then(|c| c.at_ms),
             selected_expiry_ms: self.slice(self.selected).map(|s| s.expiry_ms),
             edit: self.edit.clone(),
             fits: self.shown_reports(),
@@ -464,19 +528,7 @@ impl VolscopeApp {
     /// On failure the current state stays.
     pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
         let session = Session::load(path).map_err(|e| e.to_string())?;
-        let name = session.source.as_deref().map(display_name);
-        let loaded = match &session.source {
-            Some(src) => load_path(src, &LoadOptions::default()).map_err(|e| e.to_string()),
-            None => load_bytes(SAMPLE_CSV.as_bytes(), SAMPLE_PATH, &LoadOptions::default()).map_err(|e| e.to_string()),
-        };
-        let mut chain = loaded.and_then(|raw| {
-            LoadedChain::new(name.unwrap_or_else(|| format!("{SAMPLE_PATH} (synthetic sample)")), raw)
-        })?;
-        if let Some(u) = &session.underlying {
-            if chain.underlyings.len() > 1 && &chain.snapshot.underlying != u {
-                chain.select_underlying(u)?;
-            }
-        }
+        let chain = session_chain(&session)?;
         let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
         let fits_match =
             session.fits.len() == expiries.len() && session.fits.iter().zip(&expiries).all(|(r, e)| r.expiry_ms == *e);
@@ -485,7 +537,6 @@ impl VolscopeApp {
             .and_then(|e| expiries.iter().position(|x| *x == e))
             .unwrap_or_else(|| first_live_slice(&chain));
         self.chain = Some(chain);
-        self.source = session.source.clone();
         self.error = None;
         self.edit = session.edit;
         self.committed = self.edit.clone();
@@ -499,6 +550,35 @@ impl VolscopeApp {
         self.last_message = Some(format!("session restored from {}", path.display()));
         self.edited(true);
         Ok(())
+    }
+}
+
+/// Loads the chain a session names: its file (or the sample), underlying and snapshot time.
+fn session_chain(session: &Session) -> Result<LoadedChain, String> {
+    let options = LoadOptions { at_ms: session.at_ms, underlying: None };
+    let build = BuildOptions { underlying: session.underlying.clone(), at_ms: session.at_ms, ..Default::default() };
+    match &session.source {
+        Some(src) => {
+            let raw = load_path(src, &options).map_err(|e| e.to_string())?;
+            let mut chain = LoadedChain::with_options(display_name(src), raw, build)?.with_source(src.clone());
+            if chain.needs_reload_for_time() {
+                chain = chain.with_times(list_snapshot_times_path(src).unwrap_or_default());
+            }
+            Ok(chain)
+        }
+        None => {
+            let raw = load_bytes(SAMPLE_CSV.as_bytes(), SAMPLE_PATH, &options).map_err(|e| e.to_string())?;
+            LoadedChain::with_options(format!("{SAMPLE_PATH} (synthetic sample)"), raw, build)
+        }
+    }
+}
+
+/// A callback that wakes the window (nothing without one).
+fn repainter(ctx: Option<egui::Context>) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        if let Some(ctx) = &ctx {
+            ctx.request_repaint();
+        }
     }
 }
 

@@ -8,10 +8,12 @@ use egui::{RichText, Ui};
 use super::app::{first_live_slice, VolscopeApp};
 use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
+use super::load_job::progress_ui;
 use super::settings::{Settings, SETTINGS_KEY};
 use super::surface::surface_ui;
 use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme::{self, ThemeChoice};
+use super::time_picker::time_picker_ui;
 use crate::models::ModelKind;
 
 /// Session files' extension (a JSON document).
@@ -37,9 +39,17 @@ impl VolscopeApp {
     /// Draws one frame of the whole window into `ui` (what `eframe::App::ui` does; tests drive it directly).
     pub fn show(&mut self, ui: &mut Ui) {
         self.poll_fits();
+        self.poll_load();
         self.keyboard(ui);
         self.dropped_files(ui);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        if self.loading() {
+            egui::Panel::top("loading").show(ui, |ui| {
+                if self.load_job.as_ref().is_some_and(|job| progress_ui(ui, job)) {
+                    self.cancel_load();
+                }
+            });
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         if self.chain.is_some() {
             egui::Panel::bottom("tables")
@@ -128,6 +138,9 @@ impl VolscopeApp {
                 }
             });
             self.underlying_ui(ui);
+            if let Some(at_ms) = self.chain.as_ref().and_then(|c| time_picker_ui(ui, c)) {
+                self.choose_time(at_ms);
+            }
             ui.separator();
             self.model_ui(ui);
         });
@@ -137,7 +150,7 @@ impl VolscopeApp {
         if ui.button("Open…").clicked() {
             ui.close();
             if let Some(path) = rfd::FileDialog::new().pick_file() {
-                self.open(&path);
+                self.open_in_background(&path);
             }
         }
         ui.menu_button("Open recent", |ui| {
@@ -147,7 +160,7 @@ impl VolscopeApp {
             for path in self.settings.recent.clone() {
                 if ui.button(path.display().to_string()).clicked() {
                     ui.close();
-                    self.open(&path);
+                    self.open_in_background(&path);
                 }
             }
         });
@@ -451,7 +464,7 @@ impl VolscopeApp {
                     self.error = Some(e);
                 }
             } else {
-                self.open(&path);
+                self.open_in_background(&path);
             }
         }
     }

@@ -26,9 +26,8 @@ use std::path::Path;
 
 pub use app::VolscopeApp;
 pub use calculator::CalculatorApp;
-pub use load_job::{progress_ui, LoadJob};
+pub use load_job::LoadJob;
 pub use loaded::LoadedChain;
-pub use time_picker::time_picker_ui;
 
 /// Opens the main window on `file` (or the bundled sample) and runs until it is closed.
 pub fn run(file: Option<&Path>) -> eframe::Result {

@@ -20,7 +20,7 @@ use crate::io::{list_snapshot_times_path, load_bytes, load_path, LoadOptions};
 use crate::market::time::format_utc;
 use crate::market::BuildOptions;
 use crate::market::ExpirySlice;
-use crate::models::ModelKind;
+use crate::models::{drag, ModelKind};
 use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
 use crate::session::{EditState, Session, SliceSetup, SESSION_VERSION};
 
@@ -443,6 +443,24 @@ impl VolscopeApp {
         let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
         if let Some(p) = self.edit.manual.get_mut(&e).and_then(|p| p.get_mut(index)) {
             *p = value;
+            self.refresh_manual_slice(self.selected);
+            self.autosave.mark_dirty();
+        }
+    }
+
+    /// Drags the selected expiry's hand-set smile: through vol `vol` (decimal) at `k`, or, when `dk` is given,
+    /// along k by `dk`. A move the model cannot make (outside its domain) is ignored.
+    pub fn drag_manual_curve(&mut self, k: f64, vol: f64, dk: Option<f64>) {
+        let (Some(slice), Some(params)) = (self.slice(self.selected), self.manual_params()) else { return };
+        let kind = self.edit.setup_for(slice.expiry_ms).kind;
+        let model = kind.for_slice(slice);
+        let moved = match dk {
+            Some(dk) => drag::shift_k(kind, params, slice.t_years, dk),
+            None => drag::set_vol_at(kind, model.as_ref(), params, slice.t_years, k, vol),
+        };
+        if let Some(moved) = moved {
+            let e = slice.expiry_ms;
+            self.edit.manual.insert(e, moved);
             self.refresh_manual_slice(self.selected);
             self.autosave.mark_dirty();
         }

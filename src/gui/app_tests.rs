@@ -167,3 +167,22 @@ fn a_saved_session_restores_edits_and_fits() {
     assert!(err.contains("line 1"), "{err}");
     assert_eq!(other.edit_state(), app.edit_state(), "a bad session file changes nothing");
 }
+
+#[test]
+fn dragging_the_manual_curve_puts_it_through_the_pointer() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    app.select(6);
+    assert!(app.enter_manual());
+    let slice_t = app.slice(6).unwrap().t_years;
+    app.drag_manual_curve(0.1, 0.75, None);
+    let r = app.report(6).unwrap();
+    let model = ModelKind::Svi.for_slice(app.slice(6).unwrap());
+    assert!((model.implied_vol(&r.params, 0.1, slice_t) - 0.75).abs() < 1e-12);
+    let m_before = r.params[3];
+    app.drag_manual_curve(0.1, 0.75, Some(0.05));
+    assert!((app.report(6).unwrap().params[3] - m_before - 0.05).abs() < 1e-12, "Shift-drag moves m");
+    let before = app.manual_params().unwrap().to_vec();
+    app.drag_manual_curve(0.1, -1.0, None);
+    assert_eq!(app.manual_params().unwrap(), before, "an impossible drag is ignored");
+}

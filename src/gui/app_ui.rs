@@ -109,8 +109,12 @@ impl VolscopeApp {
                 curves.push(curve);
             }
         }
-        let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded);
+        let manual = self.manual_params().is_some();
+        let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded, manual);
         self.plot_rect = action.plot_rect;
+        if let Some(drag) = action.curve_drag {
+            self.drag_manual_curve(drag.k, drag.vol, drag.dk);
+        }
         self.axis = axis;
         if let Some(instrument) = action.toggled {
             self.toggle_exclusion(&instrument);

@@ -197,6 +197,19 @@ pub struct SmileAction {
     pub hovered: Option<String>,
     /// Screen rect (points) of the plot with its title, axes and legend: the region a PNG export keeps.
     pub plot_rect: Option<egui::Rect>,
+    /// The curve dragged this frame (only when the caller allowed it).
+    pub curve_drag: Option<CurveDrag>,
+}
+
+/// The pointer dragging the curve: put the smile through (k, vol), or with Shift move it by `dk` along k.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CurveDrag {
+    /// Log-moneyness under the pointer.
+    pub k: f64,
+    /// Vol under the pointer (decimal).
+    pub vol: f64,
+    /// k shift this frame (Shift held), else `None`.
+    pub dk: Option<f64>,
 }
 
 /// How a quote's mid is drawn.
@@ -432,6 +445,24 @@ fn pick(plot: &PlotUi<'_>, targets: &[Target]) -> (Option<Target>, Option<usize>
     (hovered, toggled)
 }
 
+/// The y range (vol %) of the usable quotes' bid, ask and mid vols, padded by 15 % of its width; `None` when
+/// the slice has no usable vol.
+fn usable_vol_range_pct(slice: &ExpirySlice) -> Option<(f64, f64)> {
+    let vols = slice
+        .quotes
+        .iter()
+        .filter(|q| q.status.is_usable())
+        .flat_map(|q| [q.bid.iv, q.ask.iv, q.mid.iv])
+        .flatten()
+        .filter(|v| v.is_finite());
+    let (lo, hi) = vols.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !(hi > lo) {
+        return None;
+    }
+    let pad = 0.15 * (hi - lo);
+    Some((100.0 * (lo - pad).max(0.0), 100.0 * (hi + pad)))
+}
+
 /// Smile of one slice: bid/ask vol bars, mids by use, marks, the forward and `curves` (the fit, a manual or
 /// comparison curve), on the chosen x axis; zoom, pan and double-click reset are egui_plot's.
 ///
@@ -445,28 +476,39 @@ pub fn smile_plot_ui(
     curves: &[Curve<'_>],
     axis: XAxis,
     excluded: &[String],
+    drag_curve: bool,
 ) -> SmileAction {
     let pal = theme::palette(ui);
     let series = quote_series(slice, axis, report, excluded);
+    // Dragging the curve replaces panning (on the k and strike axes); the wheel still zooms.
+    let drag_curve = drag_curve && axis != XAxis::Delta;
     let shown = ui.scope(|ui| {
         ui.label(RichText::new(smile_title(slice)).strong());
-        Plot::new("smile").legend(Legend::default()).x_axis_label(axis.label()).y_axis_label("implied vol (%)").show(
-            ui,
-            |plot| {
-                draw_quotes(plot, &series, pal);
-                plot.vline(VLine::new("forward", axis.x(slice, 0.0, 0.5)).color(pal.atm));
-                draw_curves(plot, curves, slice, axis, pal);
-                let (hovered, toggled) = pick(plot, &series.targets);
-                if let Some(t) = hovered {
-                    let ring = Points::new("", vec![t.point]).color(pal.hover).radius(HOVER_RING_PX).filled(false);
-                    plot.points(ring.allow_hover(false));
-                }
-                (hovered.map(|t| t.quote), toggled)
-            },
-        )
+        let mut plot = Plot::new(("smile", slice.expiry_ms, axis.label()))
+            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+            .x_axis_label(axis.label())
+            .y_axis_label("implied vol (%)")
+            .allow_drag(!drag_curve);
+        if let Some((lo, hi)) = usable_vol_range_pct(slice) {
+            // Start (and reset) on the usable quotes: one-sided wing vols of several hundred % would squash
+            // the smile; zooming out shows them.
+            plot = plot.default_y_bounds(lo, hi);
+        }
+        plot.show(ui, |plot| {
+            draw_quotes(plot, &series, pal);
+            plot.vline(VLine::new("forward", axis.x(slice, 0.0, 0.5)).color(pal.atm));
+            draw_curves(plot, curves, slice, axis, pal);
+            let (hovered, toggled) = pick(plot, &series.targets);
+            if let Some(t) = hovered {
+                let ring = Points::new("", vec![t.point]).color(pal.hover).radius(HOVER_RING_PX).filled(false);
+                plot.points(ring.allow_hover(false));
+            }
+            let drag = if drag_curve { curve_drag(plot, slice, axis) } else { None };
+            (hovered.map(|t| t.quote), toggled, drag)
+        })
     });
     let plot = shown.inner;
-    let (hovered, toggled) = plot.inner;
+    let (hovered, toggled, curve_drag) = plot.inner;
     let quote_name = |i: usize| slice.quotes.get(i).map(|q| q.instrument.to_string());
     if let Some((i, q)) = hovered.and_then(|i| slice.quotes.get(i).map(|q| (i, q))) {
         let user_excluded = is_user_excluded(excluded, &q.instrument);
@@ -481,7 +523,26 @@ pub fn smile_plot_ui(
         toggled: toggled.and_then(quote_name),
         hovered: hovered.and_then(quote_name),
         plot_rect: Some(shown.response.rect.expand2(egui::vec2(EXPORT_MARGIN_PT, 0.0))),
+        curve_drag,
     }
+}
+
+/// A drag of the curve this frame (manual mode): the pointer's k and vol, and with Shift held, the k shift.
+fn curve_drag(plot: &PlotUi<'_>, slice: &ExpirySlice, axis: XAxis) -> Option<CurveDrag> {
+    if !plot.response().dragged_by(egui::PointerButton::Primary) {
+        return None;
+    }
+    let pointer = plot.pointer_coordinate()?;
+    let delta = plot.pointer_coordinate_drag_delta();
+    let to_k = |x: f64| match axis {
+        XAxis::Strike if x > 0.0 => Some((x / slice.forward).ln()),
+        XAxis::LogMoneyness => Some(x),
+        _ => None,
+    };
+    let k = to_k(pointer.x)?;
+    let shift = plot.ctx().input(|i| i.modifiers.shift);
+    let dk = if shift { to_k(pointer.x).zip(to_k(pointer.x - f64::from(delta.x))).map(|(a, b)| a - b) } else { None };
+    Some(CurveDrag { k, vol: pointer.y / 100.0, dk: dk.filter(|d| d.is_finite() && *d != 0.0) })
 }
 
 /// The line above the plot: expiry, T, forward and its source, the click hint.
@@ -825,7 +886,7 @@ mod tests {
                     params: &alt,
                     style: CurveStyle::Alt,
                 });
-                *action = smile_plot_ui(ui, &slice, Some(&report), &curves, XAxis::LogMoneyness, &excluded);
+                *action = smile_plot_ui(ui, &slice, Some(&report), &curves, XAxis::LogMoneyness, &excluded, false);
             },
             SmileAction::default(),
         );

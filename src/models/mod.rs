@@ -73,6 +73,7 @@ pub mod svi_jw;
 
 pub use sabr::{Sabr, SabrParams, SabrVariant, SABR_PARAMS};
 pub use svi_jw::{jw_to_raw, raw_to_jw, JwParams, SviJw, SVI_JW_PARAMS};
+pub mod drag;
 pub mod kind;
 
 pub use kind::ModelKind;

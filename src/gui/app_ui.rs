@@ -284,7 +284,8 @@ impl VolscopeApp {
         ui.separator();
         let slice = self.slice(self.selected);
         if let (Tab::Greeks, Some(slice)) = (self.tab, slice) {
-            greeks_ui(ui, slice);
+            let fit = self.report(self.selected).zip(self.report_kind(self.selected)).map(|(r, k)| (k, r));
+            greeks_ui(ui, slice, fit);
             return;
         }
         if self.fits.is_none() {

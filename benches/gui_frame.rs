@@ -1,7 +1,8 @@
 //! Frame cost of the explorer with a full real BTC chain (../shared/data; skipped with a message when absent):
 //! the whole window's UI code plus tessellation, as eframe runs it each frame, without the GPU upload.
 //!
-//! - `frame/<tab>`: one frame, 1400 × 860 points, the nearest expiry selected, with each table tab shown.
+//! - `frame/<tab>`: one frame, 1400 × 860 points, the nearest expiry selected, with each table tab shown
+//!   (measured 0.77 ms for Arbitrage to 1.24 ms for Greeks).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -43,7 +44,7 @@ fn bench_frame(c: &mut Criterion) {
     settle(&ctx, &mut app);
     let mut group = c.benchmark_group("frame");
     group.measurement_time(Duration::from_secs(5));
-    for tab in ["Residuals", "Greeks", "Arbitrage", "Parameters"] {
+    for tab in ["Residuals", "Greeks", "Surface", "Arbitrage", "Parameters"] {
         app.set_tab(tab);
         let _ = ctx.run_ui(input(), |ui| app.show(ui));
         group.bench_function(tab, |b| {

@@ -15,9 +15,9 @@ pub struct ParamRow<'a> {
 }
 
 /// Draws the panel; returns `true` when the configuration changed (the caller refits when auto is on).
-pub fn constraints_ui(ui: &mut Ui, config: &mut FitConfig, rows: &[ParamRow<'_>]) -> bool {
+pub fn constraints_ui(ui: &mut Ui, config: &mut FitConfig, rows: &[ParamRow<'_>], scope: &str) -> bool {
     let mut changed = false;
-    ui.label(RichText::new("Parameters (bounds apply to every expiry)").strong());
+    ui.label(RichText::new(format!("Parameters (bounds apply to {scope})")).strong());
     Grid::new("constraints").num_columns(5).striped(true).spacing([8.0, 3.0]).show(ui, |ui| {
         for h in ["", "Fitted", "Lower", "Upper", "Fixed"] {
             ui.label(RichText::new(h).strong());

@@ -115,7 +115,11 @@ impl VolscopeApp {
             Some(e) => self.edit.setup_for(e).config.clone(),
             None => self.edit.all.config.clone(),
         };
-        let changed = constraints_ui(ui, &mut config, &rows);
+        let scope = match expiry {
+            Some(e) => format!("{} only", crate::market::time::format_date(e)),
+            None => "every expiry".to_owned(),
+        };
+        let changed = constraints_ui(ui, &mut config, &rows, &scope);
         if changed {
             self.setup_mut().config = config;
         }

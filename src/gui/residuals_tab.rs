@@ -2,7 +2,7 @@
 //! the residuals against k, in vol points and in spread units.
 
 use egui::{vec2, Align, Id, Layout, RichText, Ui};
-use egui_plot::{Bar, BarChart, HLine, Legend, LineStyle, Plot};
+use egui_plot::{Bar, BarChart, HLine, LineStyle, Plot};
 
 use super::theme;
 use crate::calibrate::{QuoteResidual, QuoteUse, SliceFitReport};
@@ -356,7 +356,6 @@ fn residual_chart_ui(ui: &mut Ui, bars: &[ResidualBar], unit: ResidualUnit, size
     let mut plot = Plot::new(unit.id())
         .width(size.x.max(120.0))
         .height(size.y.max(80.0))
-        .legend(Legend::default())
         .allow_scroll(false)
         .default_y_bounds(lo, hi)
         .x_axis_label("k")

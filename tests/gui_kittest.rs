@@ -385,3 +385,18 @@ fn a_cancelled_or_failed_background_load_keeps_the_chain() {
     harness.get_by_label_contains("cancelled");
     assert_eq!(harness.state().chain().unwrap().snapshot.quote_count(), before);
 }
+
+#[test]
+fn arrow_keys_move_between_expiries() {
+    let Some(path) = snapshot_path() else { return };
+    let mut harness = open_app(&path);
+    let start = harness.state().selected();
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    assert_eq!(harness.state().selected(), start + 2);
+    harness.key_press(egui::Key::ArrowUp);
+    settle(&mut harness);
+    assert_eq!(harness.state().selected(), start + 1);
+}

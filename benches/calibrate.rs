@@ -4,6 +4,8 @@
 //!   snapshot, default configuration;
 //! - `sabr_slice/<expiry>`: one SABR fit (β = 1 fixed, robust start included) of each of those slices, default
 //!   configuration;
+//! - `manual_eval/<expiry>`: one evaluation of fitted SVI parameters without a solve (the GUI's manual mode,
+//!   run on the UI thread at every slider or curve drag);
 //! - `svi_snapshot/deribit_btc`: the whole BTC snapshot from the file's bytes to fitted reports with the
 //!   butterfly check per slice and the calendar check across slices.
 
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use volscope::arbitrage::calendar_check;
-use volscope::calibrate::{fit_slice, fit_snapshot, FitConfig};
+use volscope::calibrate::{evaluate_slice, fit_slice, fit_snapshot, FitConfig};
 use volscope::io::{load_bytes, LoadOptions};
 use volscope::market::time::format_date;
 use volscope::market::BuildOptions;
@@ -47,6 +49,20 @@ fn bench_calibrate(c: &mut Criterion) {
         let model = Sabr::new(slice.t_years, slice.forward).with_fixed_beta(1.0);
         group.bench_function(format_date(slice.expiry_ms), |b| {
             b.iter(|| black_box(fit_slice(&model, black_box(slice), &config, None)))
+        });
+    }
+    group.finish();
+
+    // Manual mode: hand-set parameters evaluated (residuals, statistics, butterfly check) on the UI thread.
+    let mut group = c.benchmark_group("manual_eval");
+    group.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    for slice in snapshot.slices.iter().filter(|s| s.t_years > 0.0) {
+        let params = fit_slice(&Svi, slice, &config, None).params;
+        if params.is_empty() {
+            continue;
+        }
+        group.bench_function(format_date(slice.expiry_ms), |b| {
+            b.iter(|| black_box(evaluate_slice(&Svi, black_box(slice), &config, &params)))
         });
     }
     group.finish();

@@ -435,8 +435,8 @@ impl VolscopeApp {
     }
 
     fn keyboard(&mut self, ui: &Ui) {
-        // A focused text field keeps its own ctrl+Z and arrow keys.
-        if ui.ctx().memory(|m| m.focused().is_some()) {
+        // A text field being edited keeps its own ctrl+Z and arrow keys (a focused button or plot does not).
+        if ui.ctx().text_edit_focused() {
             return;
         }
         let (undo, redo, down, up) = ui.input(|i| {
@@ -474,9 +474,9 @@ impl VolscopeApp {
         }
     }
 
-    /// Makes an undo step of the edits once the user lets go (no drag, no focused field), and autosaves.
+    /// Makes an undo step of the edits once the user lets go (no drag, no text being typed), and autosaves.
     fn settle_edits(&mut self, ctx: &egui::Context) {
-        let busy = ctx.input(|i| i.pointer.any_down()) || ctx.memory(|m| m.focused().is_some());
+        let busy = ctx.input(|i| i.pointer.any_down()) || ctx.text_edit_focused();
         if !busy {
             self.commit();
         }

@@ -16,6 +16,9 @@ use super::theme::{self, ThemeChoice};
 use super::time_picker::time_picker_ui;
 use crate::models::ModelKind;
 
+/// Writes one export of the shown fits.
+type ExportFn = fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>;
+
 /// Session files' extension (a JSON document).
 const SESSION_FILTER: (&str, &[&str]) = ("Volscope session", &["json"]);
 
@@ -190,7 +193,7 @@ impl VolscopeApp {
         }
         ui.separator();
         ui.add_enabled_ui(self.fits.is_some(), |ui| {
-            let exports: [(&str, &str, fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>); 3] = [
+            let exports: [(&str, &str, ExportFn); 3] = [
                 ("Export fit JSON…", "fit.json", export_fit_json),
                 ("Export surface grid CSV…", "grid.csv", export_grid_csv),
                 ("Export residuals CSV…", "residuals.csv", export_residuals_csv),

@@ -36,12 +36,11 @@ pub fn constraints_ui(ui: &mut Ui, config: &mut FitConfig, rows: &[ParamRow<'_>]
         }
     });
     changed |= ui.checkbox(&mut config.no_arbitrage, "No butterfly arbitrage").changed();
-    if !config.bounds.is_empty() || !config.fixed.is_empty() {
-        if ui.button("Reset bounds and fixed values").clicked() {
-            config.bounds.clear();
-            config.fixed.clear();
-            changed = true;
-        }
+    let edited = !config.bounds.is_empty() || !config.fixed.is_empty();
+    if edited && ui.button("Reset bounds and fixed values").clicked() {
+        config.bounds.clear();
+        config.fixed.clear();
+        changed = true;
     }
     changed
 }

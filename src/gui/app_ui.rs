@@ -28,6 +28,8 @@ impl eframe::App for VolscopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.settings.tab = self.tab;
+        self.settings.axis = self.axis;
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
 

@@ -96,7 +96,7 @@ const IN_THE_MONEY_REASON: &str = "in the money";
 const STATUS_REASON_PREFIX: &str = "status ";
 
 /// What the smile's x axis shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum XAxis {
     /// Log-moneyness k = ln(K/F).
     #[default]

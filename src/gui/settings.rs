@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::chain_view::XAxis;
+use super::tables::Tab;
 use super::theme::ThemeChoice;
 use crate::session::Session;
 
@@ -29,11 +31,21 @@ pub struct Settings {
     pub recent: Vec<PathBuf>,
     /// Refit on every constraint edit.
     pub auto_fit: bool,
+    /// Table tab shown under the smile.
+    pub tab: Tab,
+    /// x axis of the smile.
+    pub axis: XAxis,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { theme: ThemeChoice::default(), recent: Vec::new(), auto_fit: true }
+        Settings {
+            theme: ThemeChoice::default(),
+            recent: Vec::new(),
+            auto_fit: true,
+            tab: Tab::default(),
+            axis: XAxis::default(),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::theme;
 use crate::calibrate::SliceFitReport;
 
 /// Which table is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Tab {
     /// Per-quote residuals of the selected expiry.
     #[default]

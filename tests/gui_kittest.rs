@@ -400,3 +400,24 @@ fn arrow_keys_move_between_expiries() {
     settle(&mut harness);
     assert_eq!(harness.state().selected(), start + 1);
 }
+
+#[test]
+fn switching_to_eth_refits_and_drops_hand_set_parameters() {
+    let Some(path) = snapshot_path() else { return };
+    let mut harness = open_app(&path);
+    assert_eq!(harness.state().chain().unwrap().snapshot.underlying, "BTC");
+    harness.get_by_role_and_label(Role::Button, "Manual mode").click();
+    settle(&mut harness);
+    assert!(harness.state().manual_params().is_some());
+
+    harness.get_by_role_and_label(Role::ComboBox, "Underlying").click();
+    settle(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "ETH").click();
+    settle(&mut harness);
+    wait_for_fit(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.chain().unwrap().snapshot.underlying, "ETH");
+    assert!(app.manual_params().is_none() && app.edit_state().manual.is_empty());
+    let report = selected_report(&harness);
+    assert!(report.residuals.iter().all(|q| q.instrument.starts_with("ETH-")), "the fits are ETH's");
+}

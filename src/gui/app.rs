@@ -145,6 +145,7 @@ impl VolscopeApp {
     /// Loads a file; on failure the error is shown and the current chain stays. Exclusions and hand-set
     /// parameters belong to the old chain and are dropped; models and constraints stay.
     pub fn open(&mut self, path: &Path) {
+        self.load_job = None; // dropping a job cancels it
         let name = display_name(path);
         let loaded = load_path(path, &LoadOptions::default())
             .map_err(|e| e.to_string())
@@ -193,6 +194,22 @@ impl VolscopeApp {
         self.install(answer);
     }
 
+    /// Shows another underlying of the file (BTC, ETH); hand-set parameters are dropped (they were set on
+    /// the other underlying's smiles, which share expiry dates).
+    pub fn choose_underlying(&mut self, underlying: &str) {
+        let Some(chain) = &mut self.chain else { return };
+        match chain.select_underlying(underlying) {
+            Ok(()) => {
+                self.selected = first_live_slice(chain);
+                self.fits = None;
+                self.edit.manual.clear();
+                self.commit();
+                self.edited(true);
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
     /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
     pub fn choose_time(&mut self, at_ms: i64) {
         let Some(chain) = &mut self.chain else { return };
@@ -230,9 +247,14 @@ impl VolscopeApp {
                 self.error = None;
                 self.fits = None;
                 self.manual_reports.clear();
+                // Exclusions and hand-set parameters belong to the old chain; models and bounds carry over.
+                // A new chain starts a new undo history.
                 self.edit.excluded.clear();
                 self.edit.manual.clear();
-                self.commit();
+                self.committed = self.edit.clone();
+                self.undo.clear();
+                self.redo.clear();
+                self.autosave.mark_dirty();
                 self.request_fit();
             }
             Err(e) => self.error = Some(e),
@@ -546,6 +568,7 @@ impl VolscopeApp {
     /// On failure the current state stays.
     pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
         let session = Session::load(path).map_err(|e| e.to_string())?;
+        self.load_job = None; // dropping a job cancels it
         let chain = session_chain(&session)?;
         let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
         let fits_match =

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use egui::{RichText, Ui};
 
-use super::app::{first_live_slice, VolscopeApp};
+use super::app::VolscopeApp;
 use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, XAxis};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::load_job::progress_ui;
@@ -334,7 +334,7 @@ impl VolscopeApp {
     }
 
     fn underlying_ui(&mut self, ui: &mut Ui) {
-        let Some(chain) = &mut self.chain else { return };
+        let Some(chain) = &self.chain else { return };
         if chain.underlyings.len() < 2 {
             return;
         }
@@ -346,14 +346,7 @@ impl VolscopeApp {
             }
         });
         if chosen != current {
-            match chain.select_underlying(&chosen) {
-                Ok(()) => {
-                    self.selected = first_live_slice(chain);
-                    self.fits = None;
-                }
-                Err(e) => self.error = Some(e),
-            }
-            self.edited(true);
+            self.choose_underlying(&chosen);
         }
     }
 
@@ -415,7 +408,7 @@ impl VolscopeApp {
     }
 
     fn warnings_window(&mut self, ctx: &egui::Context) {
-        let Some(chain) = &self.chain else { return };
+        let Some(chain) = self.chain.as_ref().filter(|_| self.show_warnings) else { return };
         let reports = self.shown_reports();
         let mut open = self.show_warnings;
         egui::Window::new("Load, build and fit warnings").open(&mut open).show(ctx, |ui| {

@@ -71,15 +71,22 @@ impl EditState {
     }
 
     /// One plan per slice of `snapshot`, in slice order; `warm` gives a start for a slice (by index).
+    ///
+    /// Bounds and fixed values are kept by parameter name across model switches (switching back finds them
+    /// again); a plan carries only those of names its model has, so an SVI bound on `b` does not fail a SABR
+    /// fit. A name two models share (`rho`) applies to both.
     pub fn plans(&self, snapshot: &Snapshot, warm: impl Fn(usize, &ExpirySlice) -> Option<Vec<f64>>) -> Vec<SlicePlan> {
         snapshot
             .slices
             .iter()
             .enumerate()
-            .map(|(i, slice)| SlicePlan {
-                kind: self.setup_for(slice.expiry_ms).kind,
-                config: self.config_for(slice.expiry_ms),
-                warm_start: warm(i, slice),
+            .map(|(i, slice)| {
+                let kind = self.setup_for(slice.expiry_ms).kind;
+                let names = kind.for_slice(slice).param_names();
+                let mut config = self.config_for(slice.expiry_ms);
+                config.bounds.retain(|name, _| names.contains(&name.as_str()));
+                config.fixed.retain(|name, _| names.contains(&name.as_str()));
+                SlicePlan { kind, config, warm_start: warm(i, slice) }
             })
             .collect()
     }
@@ -211,6 +218,20 @@ mod tests {
         assert_eq!(own.config.fixed.get("rho"), Some(&-0.2), "copied from the all-expiry setup");
         assert_eq!(edit.setup_for(1).kind, ModelKind::Svi, "other expiries use the all-expiry setup");
         assert_eq!(edit.config_for(1).excluded_instruments, ["BTC-27MAR26-70000-P"]);
+    }
+
+    #[test]
+    fn a_plan_keeps_only_the_bounds_its_model_has() {
+        let raw = crate::io::load_bytes(crate::sample::SAMPLE_CSV.as_bytes(), "s", &Default::default()).unwrap();
+        let snapshot = raw.snapshot(&Default::default()).unwrap();
+        let mut edit = EditState::default();
+        edit.all.config.bounds.insert("b".into(), (0.0, 0.1));
+        edit.all.config.fixed.insert("rho".into(), -0.2);
+        edit.all.kind = ModelKind::Sabr { beta: Some(1.0) };
+        let plan = &edit.plans(&snapshot, |_, _| None)[0];
+        assert!(plan.config.bounds.is_empty(), "SABR has no b");
+        assert_eq!(plan.config.fixed.get("rho"), Some(&-0.2), "both models have rho");
+        assert!(edit.all.config.bounds.contains_key("b"), "kept for a switch back to SVI");
     }
 
     #[test]

@@ -186,3 +186,20 @@ fn dragging_the_manual_curve_puts_it_through_the_pointer() {
     app.drag_manual_curve(0.1, -1.0, None);
     assert_eq!(app.manual_params().unwrap(), before, "an impossible drag is ignored");
 }
+
+#[test]
+fn an_svi_bound_does_not_fail_a_switch_to_sabr() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    app.setup_mut().config.bounds.insert("b".into(), (0.0, 0.5));
+    app.setup_mut().kind = ModelKind::Sabr { beta: Some(1.0) };
+    app.commit();
+    app.edited(true);
+    wait_for_fit(&mut app);
+    let fits = app.fits().unwrap();
+    assert!(
+        fits.reports.iter().all(|r| r.status.is_usable()),
+        "{:?}",
+        fits.reports.iter().map(|r| &r.status).collect::<Vec<_>>()
+    );
+}

@@ -146,11 +146,15 @@ pub enum GreeksColumn {
     VannaPerVolPt,
     /// Volga: change of vega (USD per vol point) per vol point.
     VolgaUsdPerVolPt2,
+    /// ∂(V/F)/∂σ per vol point, coin (coin-margined options only).
+    VegaCoinPerVolPt,
+    /// ∂(V/F)/∂t per calendar day, coin (coin-margined options only).
+    ThetaCoinPerDay,
 }
 
 impl GreeksColumn {
     /// Every column, in display order.
-    pub const ALL: [GreeksColumn; 14] = [
+    pub const ALL: [GreeksColumn; 16] = [
         GreeksColumn::Instrument,
         GreeksColumn::Strike,
         GreeksColumn::Type,
@@ -165,6 +169,8 @@ impl GreeksColumn {
         GreeksColumn::ThetaUsdPerDay,
         GreeksColumn::VannaPerVolPt,
         GreeksColumn::VolgaUsdPerVolPt2,
+        GreeksColumn::VegaCoinPerVolPt,
+        GreeksColumn::ThetaCoinPerDay,
     ];
 
     /// Header text (also the CSV header).
@@ -184,6 +190,8 @@ impl GreeksColumn {
             GreeksColumn::ThetaUsdPerDay => "Theta (USD/day)",
             GreeksColumn::VannaPerVolPt => "Vanna (Δ/pt)",
             GreeksColumn::VolgaUsdPerVolPt2 => "Volga (USD/pt²)",
+            GreeksColumn::VegaCoinPerVolPt => "Vega (coin/pt)",
+            GreeksColumn::ThetaCoinPerDay => "Theta (coin/day)",
         }
     }
 
@@ -207,12 +215,25 @@ impl GreeksColumn {
             GreeksColumn::ThetaUsdPerDay => "Change of value per calendar day (ACT/365), forward and vol fixed, USD",
             GreeksColumn::VannaPerVolPt => "∂²V/∂F∂σ per vol point: change of delta per vol point",
             GreeksColumn::VolgaUsdPerVolPt2 => "∂²V/∂σ² per vol point²: change of vega (USD/pt) per vol point",
+            GreeksColumn::VegaCoinPerVolPt => {
+                "∂(V/F)/∂σ per vol point: change of the coin value per vol point, coin (blank for USD-premium options)"
+            }
+            GreeksColumn::ThetaCoinPerDay => {
+                "∂(V/F)/∂t per calendar day (ACT/365), coin (blank for USD-premium options)"
+            }
         }
     }
 
     /// `true` for a column that only means something for coin-margined options.
     pub fn coin_only(self) -> bool {
-        matches!(self, GreeksColumn::ValueCoin | GreeksColumn::DeltaPremiumAdjusted | GreeksColumn::GammaCoinPerUsd2)
+        matches!(
+            self,
+            GreeksColumn::ValueCoin
+                | GreeksColumn::DeltaPremiumAdjusted
+                | GreeksColumn::GammaCoinPerUsd2
+                | GreeksColumn::VegaCoinPerVolPt
+                | GreeksColumn::ThetaCoinPerDay
+        )
     }
 
     /// The number in this column of `row` (`None` for a text column or a blank cell).
@@ -232,6 +253,8 @@ impl GreeksColumn {
             GreeksColumn::ThetaUsdPerDay => Some(row.usd.theta_per_day()),
             GreeksColumn::VannaPerVolPt => Some(row.usd.vanna / 100.0),
             GreeksColumn::VolgaUsdPerVolPt2 => Some(row.usd.volga / 10_000.0),
+            GreeksColumn::VegaCoinPerVolPt => coin.then_some(row.coin.vega_coin / 100.0),
+            GreeksColumn::ThetaCoinPerDay => coin.then_some(row.coin.theta_coin_per_year / 365.0),
         }
     }
 
@@ -255,7 +278,9 @@ impl GreeksColumn {
             | GreeksColumn::ValueUsd
             | GreeksColumn::VegaUsdPerVolPt
             | GreeksColumn::ThetaUsdPerDay => format!("{x:.2}"),
-            GreeksColumn::ValueCoin => format!("{x:.6}"),
+            GreeksColumn::ValueCoin | GreeksColumn::VegaCoinPerVolPt | GreeksColumn::ThetaCoinPerDay => {
+                format!("{x:.6}")
+            }
             GreeksColumn::Delta | GreeksColumn::DeltaPremiumAdjusted => format!("{x:.4}"),
             GreeksColumn::GammaPerUsd | GreeksColumn::GammaCoinPerUsd2 => format!("{x:.3e}"),
             GreeksColumn::VannaPerVolPt => format!("{x:.5}"),
@@ -566,7 +591,7 @@ mod tests {
         for q in &mut slice.quotes {
             q.premium_currency = PremiumCurrency::Quote;
         }
-        assert_eq!(shown_columns(&slice).len(), GreeksColumn::ALL.len() - 3);
+        assert_eq!(shown_columns(&slice).len(), GreeksColumn::ALL.len() - 5);
         let rows = greeks_rows(&slice, None, VolSource::Market);
         assert!(rows.iter().all(|r| GreeksColumn::DeltaPremiumAdjusted.display(r).is_empty()));
     }

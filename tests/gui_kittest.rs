@@ -421,3 +421,33 @@ fn switching_to_eth_refits_and_drops_hand_set_parameters() {
     let report = selected_report(&harness);
     assert!(report.residuals.iter().all(|q| q.instrument.starts_with("ETH-")), "the fits are ETH's");
 }
+
+#[test]
+fn a_session_restores_in_the_background_with_its_edits() {
+    let Some(path) = snapshot_path() else { return };
+    let mut harness = open_app(&path);
+    let target = busiest_other_expiry(&harness);
+    click_expiry(&mut harness, target);
+    let instrument =
+        selected_report(&harness).residuals.iter().find(|q| q.used == QuoteUse::Used).unwrap().instrument.clone();
+    harness.state_mut().toggle_exclusion(&instrument);
+    wait_for_fit(&mut harness);
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("s.volscope.json");
+    harness.state_mut().save_session(&session);
+
+    let mut other = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, app: &mut VolscopeApp| app.show(ui), VolscopeApp::new(None, None));
+    wait_for_fit(&mut other);
+    other.state_mut().restore_session_in_background(&session).unwrap();
+    assert!(other.state().loading(), "the session's file loads in the background");
+    wait_for_load(&mut other);
+    wait_for_fit(&mut other);
+    let (a, b) = (harness.state(), other.state());
+    assert_eq!(b.chain().unwrap().source(), Some(path.as_path()));
+    assert_eq!(b.edit_state(), a.edit_state());
+    assert_eq!(b.selected(), target);
+    assert_eq!(b.fits().unwrap().reports[target].n_quotes, a.fits().unwrap().reports[target].n_quotes);
+    other.get_by_label_contains("session restored");
+}

@@ -39,6 +39,8 @@ pub struct VolscopeApp {
     pub(super) chain: Option<LoadedChain>,
     /// A file loading in the background (progress and Cancel are shown; the current chain stays meanwhile).
     pub(super) load_job: Option<LoadJob>,
+    /// The session (and its file's path) to apply when the background load of its source ends.
+    pending_session: Option<(Session, PathBuf)>,
     /// Woken when a background job finishes (`None` in tests without a window).
     ctx: Option<egui::Context>,
     pub(super) selected: usize,
@@ -101,8 +103,9 @@ impl VolscopeApp {
                 app.open_in_background(path);
             }
             (None, Some(saved)) => {
-                if let Err(e) = app.restore_session(&saved) {
-                    app.open_sample();
+                // The sample shows until the session's file has loaded (or if it cannot be).
+                app.open_sample();
+                if let Err(e) = app.restore_session_in_background(&saved) {
                     app.last_message = Some(format!("could not restore the autosaved session: {e}"));
                 }
             }
@@ -116,6 +119,7 @@ impl VolscopeApp {
         VolscopeApp {
             chain: None,
             load_job: None,
+            pending_session: None,
             ctx: ctx.clone(),
             selected: 0,
             error: None,
@@ -146,6 +150,7 @@ impl VolscopeApp {
     /// parameters belong to the old chain and are dropped; models and constraints stay.
     pub fn open(&mut self, path: &Path) {
         self.load_job = None; // dropping a job cancels it
+        self.pending_session = None;
         let name = display_name(path);
         let loaded = load_path(path, &LoadOptions::default())
             .map_err(|e| e.to_string())
@@ -167,6 +172,7 @@ impl VolscopeApp {
             repainter(self.ctx.clone()),
         );
         self.load_job = Some(job);
+        self.pending_session = None;
     }
 
     /// `true` while a background load runs.
@@ -176,6 +182,7 @@ impl VolscopeApp {
 
     /// Cancels the background load; the current chain stays.
     pub fn cancel_load(&mut self) {
+        self.pending_session = None;
         if let Some(job) = self.load_job.take() {
             job.cancel();
             self.last_message = Some(format!("loading {} cancelled", job.file_name()));
@@ -188,10 +195,15 @@ impl VolscopeApp {
         let Some(answer) = job.poll() else { return };
         let path = job.path().to_path_buf();
         self.load_job = None;
-        if answer.is_ok() {
-            self.settings.remember(&path);
+        match (answer, self.pending_session.take()) {
+            (Ok(chain), Some((session, session_path))) => self.apply_session(chain, session, &session_path),
+            (answer, _) => {
+                if answer.is_ok() {
+                    self.settings.remember(&path);
+                }
+                self.install(answer);
+            }
         }
-        self.install(answer);
     }
 
     /// Shows another underlying of the file (BTC, ETH); hand-set parameters are dropped (they were set on
@@ -569,7 +581,26 @@ impl VolscopeApp {
     pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
         let session = Session::load(path).map_err(|e| e.to_string())?;
         self.load_job = None; // dropping a job cancels it
+        self.pending_session = None;
         let chain = session_chain(&session)?;
+        self.apply_session(chain, session, path);
+        Ok(())
+    }
+
+    /// Like [`VolscopeApp::restore_session`], but the session's file loads in the background (progress,
+    /// Cancel); the session applies when it has loaded. A malformed session file is an error at once.
+    pub fn restore_session_in_background(&mut self, path: &Path) -> Result<(), String> {
+        let session = Session::load(path).map_err(|e| e.to_string())?;
+        let Some(source) = session.source.clone() else { return self.restore_session(path) };
+        let options = LoadOptions { at_ms: session.at_ms, underlying: None };
+        let build = BuildOptions { underlying: session.underlying.clone(), at_ms: session.at_ms, ..Default::default() };
+        self.load_job = Some(LoadJob::spawn(source, options, build, repainter(self.ctx.clone())));
+        self.pending_session = Some((session, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Shows `chain` with the session's edits, selection and fits (the fits stay until the refit answers).
+    fn apply_session(&mut self, chain: LoadedChain, session: Session, path: &Path) {
         let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
         let fits_match =
             session.fits.len() == expiries.len() && session.fits.iter().zip(&expiries).all(|(r, e)| r.expiry_ms == *e);
@@ -590,7 +621,6 @@ impl VolscopeApp {
         });
         self.last_message = Some(format!("session restored from {}", path.display()));
         self.edited(true);
-        Ok(())
     }
 }
 

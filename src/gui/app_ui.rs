@@ -181,7 +181,7 @@ impl VolscopeApp {
         if ui.button("Open session…").clicked() {
             ui.close();
             if let Some(path) = rfd::FileDialog::new().add_filter(SESSION_FILTER.0, SESSION_FILTER.1).pick_file() {
-                if let Err(e) = self.restore_session(&path) {
+                if let Err(e) = self.restore_session_in_background(&path) {
                     self.error = Some(e);
                 }
             }
@@ -463,7 +463,7 @@ impl VolscopeApp {
         let dropped = ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
         if let Some(path) = dropped {
             if path.to_string_lossy().ends_with(".volscope.json") {
-                if let Err(e) = self.restore_session(&path) {
+                if let Err(e) = self.restore_session_in_background(&path) {
                     self.error = Some(e);
                 }
             } else {

@@ -2,16 +2,13 @@
 //! can be cancelled, and hands back a built [`LoadedChain`] (or the located error) when done. A panic in the
 //! thread comes back as an error.
 //!
-//! A Tardis file is read twice on first open (its snapshot, then its timestamps for the time picker, which the
-//! loaded rows cannot tell); [`LoadJob::reload_at`] reads it once, reusing the times already listed.
+//! A Tardis file's times (for the time picker) are listed by the load's own pass (`RawChain::listed_times`);
+//! [`LoadJob::reload_at`] reads it again at another time, keeping the times already listed.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
 
-use crate::io::{
-    list_snapshot_times_path_with_progress, load_path_with_progress, open_detected, LoadError, LoadOptions,
-    LoadProgress, SourceFormat,
-};
+use crate::io::{load_path_with_progress, LoadError, LoadOptions, LoadProgress, SourceFormat};
 use crate::market::BuildOptions;
 
 use super::loaded::LoadedChain;
@@ -137,34 +134,21 @@ fn catch_panics(path: &Path, work: impl FnOnce() -> Result<LoadedChain, String>)
 
 /// Loads, builds, and lists the times of a Tardis file; stops with "cancelled" when asked.
 fn run(spec: &JobSpec, progress: &LoadProgress) -> Result<LoadedChain, String> {
-    let lists_times = spec.known_times.is_none() && is_tardis(&spec.path);
-    if lists_times {
-        // Two passes over the file: the bar covers both.
-        if let Ok(meta) = std::fs::metadata(&spec.path) {
-            progress.set_total_bytes(meta.len().saturating_mul(2));
-        }
-    }
     let raw = load_path_with_progress(&spec.path, &spec.options, progress).map_err(|e| e.to_string())?;
     let mut build = spec.build.clone();
     if raw.format == SourceFormat::TardisCsv {
         build.at_ms = build.at_ms.or(spec.options.at_ms);
     }
+    // A Tardis load lists the file's times in its own pass (`RawChain::listed_times`); a reload keeps the
+    // times already known.
     let mut chain = LoadedChain::with_options(display_name(&spec.path), raw, build)?.with_source(spec.path.clone());
-    if let Some(times) = &spec.known_times {
-        chain = chain.with_times(times.clone());
-    } else if chain.needs_reload_for_time() {
-        let times = list_snapshot_times_path_with_progress(&spec.path, progress).map_err(|e| e.to_string())?;
+    if let Some(times) = spec.known_times.clone().filter(|_| chain.times.is_empty()) {
         chain = chain.with_times(times);
     }
     if progress.is_cancelled() {
         return Err(LoadError::Cancelled { path: spec.path.display().to_string() }.to_string());
     }
     Ok(chain)
-}
-
-/// Whether a file is a Tardis CSV (its first bytes only; any error: no, the load will report it).
-fn is_tardis(path: &Path) -> bool {
-    matches!(open_detected(path), Ok((SourceFormat::TardisCsv, _)))
 }
 
 /// Draws "Loading <file>… NN % (x MiB)" with a progress bar and a Cancel button, and keeps the window
@@ -317,7 +301,7 @@ mod tests {
         let mut job = spawn(&path);
         let chain = wait(&mut job).expect("the Tardis file loads");
         let size = std::fs::metadata(&path).unwrap().len();
-        assert_eq!(job.progress(), (Some(1.0), 2 * size), "two passes: the load, then the times");
+        assert_eq!(job.progress(), (Some(1.0), size), "one pass: the load lists the times too");
         let hour_ms = 3_600_000;
         let day_ms = 1_773_619_200_000;
         let last_ms = day_ms + hour_ms / 2 + 179 * 60_000;

@@ -71,6 +71,9 @@ pub struct RawChain {
     pub skipped_underlyings: Vec<String>,
     /// What was read, used and rejected.
     pub report: LoadReport,
+    /// Snapshot times a streamed multi-snapshot file covers (Tardis: the inner hour starts and the last
+    /// time, listed in the load's own pass); empty for other formats, whose rows carry their times.
+    pub listed_times: Vec<i64>,
 }
 
 impl RawChain {
@@ -83,6 +86,7 @@ impl RawChain {
             row_times: RowTimes::Snapshots,
             skipped_underlyings: Vec::new(),
             report: LoadReport::new(format.name()),
+            listed_times: Vec::new(),
         }
     }
 
@@ -290,7 +294,7 @@ pub fn open_snapshot(
 pub fn snapshot_times(raw: &RawChain) -> Vec<i64> {
     match raw.row_times {
         RowTimes::Snapshots => crate::market::snapshot_times(&raw.rows),
-        RowTimes::Updates => Vec::new(),
+        RowTimes::Updates => raw.listed_times.clone(),
     }
 }
 

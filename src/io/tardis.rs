@@ -393,6 +393,8 @@ struct Loader {
     after: u64,
     superseded: u64,
     last_ms: Option<i64>,
+    /// Every readable row's time (the time picker's list comes from the same pass).
+    times: TimesBuilder,
 }
 
 impl Loader {
@@ -406,6 +408,7 @@ impl Loader {
             after: 0,
             superseded: 0,
             last_ms: None,
+            times: TimesBuilder::default(),
         }
     }
 
@@ -421,6 +424,7 @@ impl Loader {
             Err(message) => return self.reject("unreadable timestamp", ts, number, message),
         };
         let time_ms = time_us.div_euclid(1000);
+        self.times.add(time_ms);
         if self.at_ms.is_some_and(|at| time_ms > at) {
             self.after += 1;
             return;
@@ -478,6 +482,7 @@ impl Loader {
         slots.sort_by_key(|s| s.quote.line);
         self.chain.file_time_ms = self.at_ms.or(self.last_ms);
         self.chain.row_times = RowTimes::Updates;
+        self.chain.listed_times = super::load::tardis_snapshot_times(&std::mem::take(&mut self.times).finish());
         self.write_notes(slots.len());
         for slot in slots {
             self.chain.push(slot.quote);

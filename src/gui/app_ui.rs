@@ -6,7 +6,9 @@ use std::path::Path;
 use egui::{RichText, Ui};
 
 use super::app::VolscopeApp;
-use super::chain_view::{expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, XAxis};
+use super::chain_view::{
+    expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, SmileInteraction, XAxis,
+};
 use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
 use super::load_job::progress_ui;
 use super::settings::{Settings, SETTINGS_KEY};
@@ -114,8 +116,9 @@ impl VolscopeApp {
                 curves.push(curve);
             }
         }
-        let manual = self.manual_params().is_some();
-        let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded, manual);
+        let interaction =
+            SmileInteraction { drag_curve: self.manual_params().is_some(), hover: !self.png.is_pending() };
+        let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded, interaction);
         self.plot_rect = action.plot_rect;
         if let Some(drag) = action.curve_drag {
             self.drag_manual_curve(drag.k, drag.vol, drag.dk);

@@ -201,6 +201,21 @@ pub struct SmileAction {
     pub curve_drag: Option<CurveDrag>,
 }
 
+/// What the smile plot lets the pointer do besides zoom, pan and click-to-exclude.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SmileInteraction {
+    /// Dragging moves the curve (manual mode) instead of panning.
+    pub drag_curve: bool,
+    /// Hovering a quote rings it and shows its details (off while a PNG export is being taken).
+    pub hover: bool,
+}
+
+impl Default for SmileInteraction {
+    fn default() -> Self {
+        SmileInteraction { drag_curve: false, hover: true }
+    }
+}
+
 /// The pointer dragging the curve: put the smile through (k, vol), or with Shift move it by `dk` along k.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CurveDrag {
@@ -476,19 +491,22 @@ pub fn smile_plot_ui(
     curves: &[Curve<'_>],
     axis: XAxis,
     excluded: &[String],
-    drag_curve: bool,
+    interaction: SmileInteraction,
 ) -> SmileAction {
     let pal = theme::palette(ui);
     let series = quote_series(slice, axis, report, excluded);
     // Dragging the curve replaces panning (on the k and strike axes); the wheel still zooms.
-    let drag_curve = drag_curve && axis != XAxis::Delta;
+    let drag_curve = interaction.drag_curve && axis != XAxis::Delta;
     let shown = ui.scope(|ui| {
         ui.label(RichText::new(smile_title(slice)).strong());
         let mut plot = Plot::new(("smile", slice.expiry_ms, axis.label()))
             .legend(Legend::default().position(egui_plot::Corner::RightBottom))
             .x_axis_label(axis.label())
             .y_axis_label("implied vol (%)")
-            .allow_drag(!drag_curve);
+            .allow_drag(!drag_curve)
+            .show_crosshair(interaction.hover)
+            .show_x(interaction.hover)
+            .show_y(interaction.hover);
         if let Some((lo, hi)) = usable_vol_range_pct(slice) {
             // Start (and reset) on the usable quotes: one-sided wing vols of several hundred % would squash
             // the smile; zooming out shows them.
@@ -886,7 +904,15 @@ mod tests {
                     params: &alt,
                     style: CurveStyle::Alt,
                 });
-                *action = smile_plot_ui(ui, &slice, Some(&report), &curves, XAxis::LogMoneyness, &excluded, false);
+                *action = smile_plot_ui(
+                    ui,
+                    &slice,
+                    Some(&report),
+                    &curves,
+                    XAxis::LogMoneyness,
+                    &excluded,
+                    SmileInteraction::default(),
+                );
             },
             SmileAction::default(),
         );

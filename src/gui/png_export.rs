@@ -52,6 +52,12 @@ impl PlotPng {
         PlotPng { on_start, ..PlotPng::default() }
     }
 
+    /// `true` from a request until its PNG is written (the plot then hides hover marks, which the
+    /// screenshot would keep).
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// Asks for a screenshot of the next frame; [`PlotPng::poll`] crops it to `rect` (points) and writes `path`.
     pub fn request(&mut self, ctx: &egui::Context, rect: Rect, path: PathBuf) {
         let (sender, image) = channel();

@@ -602,8 +602,21 @@ impl VolscopeApp {
     /// Shows `chain` with the session's edits, selection and fits (the fits stay until the refit answers).
     fn apply_session(&mut self, chain: LoadedChain, session: Session, path: &Path) {
         let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
-        let fits_match =
-            session.fits.len() == expiries.len() && session.fits.iter().zip(&expiries).all(|(r, e)| r.expiry_ms == *e);
+        // A session file is user data: its fits are shown only when they match the chain and their models
+        // (expiries, parameter counts); hand-set parameters of the wrong length are dropped.
+        let fits_match = session.fits.len() == expiries.len()
+            && session.fits.iter().zip(&chain.snapshot.slices).all(|(r, slice)| {
+                let names = session.edit.setup_for(slice.expiry_ms).kind.for_slice(slice).param_names().len();
+                r.expiry_ms == slice.expiry_ms && (r.params.is_empty() || r.params.len() == names)
+            });
+        let mut session = session;
+        let slices = &chain.snapshot.slices;
+        let edit = &mut session.edit;
+        let counts: BTreeMap<i64, usize> = slices
+            .iter()
+            .map(|s| (s.expiry_ms, edit.setup_for(s.expiry_ms).kind.for_slice(s).param_names().len()))
+            .collect();
+        edit.manual.retain(|e, p| counts.get(e) == Some(&p.len()));
         self.selected = session
             .selected_expiry_ms
             .and_then(|e| expiries.iter().position(|x| *x == e))

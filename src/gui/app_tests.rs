@@ -203,3 +203,25 @@ fn an_svi_bound_does_not_fail_a_switch_to_sabr() {
         fits.reports.iter().map(|r| &r.status).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_tampered_session_is_restored_without_its_inconsistent_parts() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.volscope.json");
+    let mut session = app.session();
+    let expiry = app.slice(3).unwrap().expiry_ms;
+    session.edit.manual.insert(expiry, vec![0.1, 0.2]);
+    session.fits[2].params.truncate(2);
+    session.save(&path).unwrap();
+
+    let mut other = VolscopeApp::new(None, None);
+    other.restore_session(&path).unwrap();
+    assert!(other.edit_state().manual.is_empty(), "hand-set parameters of the wrong length are dropped");
+    assert!(other.fits().is_none(), "fits that do not match their models are not shown");
+    other.select(3);
+    assert!(other.manual_params().is_none());
+    wait_for_fit(&mut other);
+    assert_eq!(other.fits().unwrap().reports.len(), 10);
+}

@@ -163,6 +163,13 @@ impl VolscopeApp {
             });
             return;
         };
+        if params.len() != names.len() {
+            ui.label(format!("hand-set parameters: {} values for {} parameters", params.len(), names.len()));
+            if ui.button("Discard").clicked() {
+                self.leave_manual(false);
+            }
+            return;
+        }
         ui.label(RichText::new("Manual mode: the smile, residuals and g(k) follow the sliders").strong());
         let ranges: Vec<(f64, f64)> = ui.data_mut(|d| {
             d.get_temp_mut_or_insert_with(ranges_id, || {

@@ -118,19 +118,20 @@ impl LoadedChain {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::io::{load_bytes, LoadOptions};
 
     /// A generic CSV with the same two quotes at two times (BTC) and one ETH quote at the later time.
-    const TWO_TIMES: &str = "timestamp,underlying,expiry,strike,type,bid,ask,forward\n\
+    pub(in crate::gui) const TWO_TIMES: &str = "timestamp,underlying,expiry,strike,type,bid,ask,forward\n\
         2026-03-16T09:00:00Z,BTC,2026-06-26,70000,call,5000,5100,72000\n\
         2026-03-16T09:00:00Z,BTC,2026-06-26,70000,put,3000,3100,72000\n\
         2026-03-16T10:00:00Z,BTC,2026-06-26,70000,call,5200,5300,72300\n\
         2026-03-16T10:00:00Z,BTC,2026-06-26,70000,put,2900,3000,72300\n\
         2026-03-16T10:00:00Z,ETH,2026-06-26,2000,call,200,210,2100\n";
 
-    fn chain(text: &str) -> LoadedChain {
+    /// The chain of a CSV text (its first underlying, last time).
+    pub(in crate::gui) fn chain(text: &str) -> LoadedChain {
         let raw = load_bytes(text.as_bytes(), "two_times.csv", &LoadOptions::default()).unwrap();
         LoadedChain::new("two_times.csv".into(), raw).unwrap()
     }

@@ -29,14 +29,8 @@ mod tests {
     use egui_kittest::Harness;
 
     use super::*;
+    use crate::gui::loaded::tests::{chain, TWO_TIMES};
     use crate::io::{load_bytes, LoadOptions};
-
-    /// A generic CSV with one BTC quote pair at two times.
-    const TWO_TIMES: &str = "timestamp,underlying,expiry,strike,type,bid,ask,forward\n\
-        2026-03-16T09:00:00Z,BTC,2026-06-26,70000,call,5000,5100,72000\n\
-        2026-03-16T09:00:00Z,BTC,2026-06-26,70000,put,3000,3100,72000\n\
-        2026-03-16T10:00:00Z,BTC,2026-06-26,70000,call,5200,5300,72300\n\
-        2026-03-16T10:00:00Z,BTC,2026-06-26,70000,put,2900,3000,72300\n";
 
     /// The chain and the times the picker returned.
     type State = (LoadedChain, Vec<i64>);
@@ -50,8 +44,7 @@ mod tests {
 
     #[test]
     fn choosing_a_time_returns_it_once() {
-        let raw = load_bytes(TWO_TIMES.as_bytes(), "two.csv", &LoadOptions::default()).unwrap();
-        let chain = LoadedChain::new("two.csv".into(), raw).unwrap();
+        let chain = chain(TWO_TIMES);
         let (nine, ten) = (chain.times[0], chain.times[1]);
         let mut harness = Harness::new_ui_state(picker, (chain, Vec::new()));
         harness.run();

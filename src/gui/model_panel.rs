@@ -201,14 +201,18 @@ impl VolscopeApp {
     fn fit_status_ui(&self, ui: &mut Ui) {
         let Some(r) = self.report(self.selected) else { return };
         let pal = theme::palette(ui);
-        ui.label(format!(
-            "{}: {} · RMSE {:.3} vol pts · {:.0}% inside bid/ask · {} quotes",
-            r.model,
-            r.status.label(),
-            r.rmse_vol_pts,
-            100.0 * r.inside_spread_share,
-            r.n_quotes
-        ));
+        if r.rmse_vol_pts.is_finite() {
+            ui.label(format!(
+                "{}: {} · RMSE {:.3} vol pts · {:.0}% inside bid/ask · {} quotes",
+                r.model,
+                r.status.label(),
+                r.rmse_vol_pts,
+                100.0 * r.inside_spread_share,
+                r.n_quotes
+            ));
+        } else {
+            ui.label(format!("{}: {} · {} quotes", r.model, r.status.label(), r.n_quotes));
+        }
         if let FitStatus::Failed { reason } = &r.status {
             ui.label(RichText::new(reason).color(pal.error));
         }

@@ -183,6 +183,14 @@ fn table_width_id() -> Id {
 
 fn summary_line_ui(ui: &mut Ui, report: &SliceFitReport) {
     let stats = residual_stats(report);
+    if stats.n_used == 0 {
+        let why = match &report.status {
+            crate::calibrate::FitStatus::Failed { reason } => format!(": {reason}"),
+            _ => String::new(),
+        };
+        ui.label(format!("No quote used by the fit{why}. The table lists every quote and why it was left out."));
+        return;
+    }
     ui.label(format!(
         "{} used quotes · mean {:+.3} vol pts · RMSE {:.3} · max |err| {:.3} · inside spread {:.1} % · \
          spread units: mean {:+.2}, median {:+.2} (n = {})",

@@ -91,9 +91,7 @@ fn tick(price_coin: f64) -> f64 {
 
 /// Deribit's expiry code (`27MAR26`).
 fn expiry_code(expiry_ms: i64) -> String {
-    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-    let (y, m, d) = crate::market::time::civil_from_days(expiry_ms.div_euclid(MS_PER_DAY));
-    format!("{d}{}{:02}", MONTHS[m as usize - 1], y % 100)
+    crate::market::time::format_dmy_code(expiry_ms)
 }
 
 /// Strikes of one expiry.

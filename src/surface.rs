@@ -14,8 +14,6 @@
 
 use crate::arbitrage::{calendar_check, CalendarViolation};
 use crate::calibrate::{QuoteUse, SliceFitReport};
-use crate::market::time::civil_from_days;
-use crate::market::time::MS_PER_DAY;
 use crate::market::{ExpirySlice, Snapshot};
 use crate::models::{ModelKind, SmileModel};
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
@@ -290,10 +288,7 @@ fn expiry_summary(f: &FittedSlice<'_>) -> ExpirySummary {
 
 /// Exchange-style date code of an expiry (`27MAR26`).
 pub fn expiry_label(expiry_ms: i64) -> String {
-    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-    let (year, month, day) = civil_from_days(expiry_ms.div_euclid(MS_PER_DAY));
-    let month = MONTHS.get(month as usize - 1).copied().unwrap_or("???");
-    format!("{day}{month}{:02}", year.rem_euclid(100))
+    crate::market::time::format_dmy_code(expiry_ms)
 }
 
 /// k range of the quotes a fit used, None when it used none.

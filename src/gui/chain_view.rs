@@ -137,8 +137,7 @@ pub enum CurveStyle {
     /// The fitted smile: solid, in the palette's `fit` colour.
     #[default]
     Fit,
-    /// A second curve (manual parameters, a comparison): dashed, in the palette's `fit_alt` colour.
-    // The app's manual mode (in progress) draws it; until then only the tests do.
+    /// A second curve (the last fit beside hand-set parameters): dashed, in the palette's `fit_alt` colour.
     Alt,
 }
 

@@ -172,6 +172,14 @@ pub fn month_from_abbrev(text: &str) -> Option<u32> {
     MONTHS.iter().position(|m| m.eq_ignore_ascii_case(text)).map(|i| i as u32 + 1)
 }
 
+/// The Deribit/Bybit expiry code of an instant's UTC date (`27MAR26`, `5DEC26`): the inverse of
+/// [`parse_dmy_code`] for 08:00 UTC expiries.
+pub fn format_dmy_code(ms: i64) -> String {
+    let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    let month = MONTHS.get(month as usize - 1).copied().unwrap_or("???");
+    format!("{day}{month}{:02}", year.rem_euclid(100))
+}
+
 /// Parses a Deribit/Bybit expiry code such as `27DEC24` or `3APR26` to the expiry instant (08:00 UTC).
 pub fn parse_dmy_code(code: &str) -> Option<i64> {
     let c = code.trim();

@@ -475,6 +475,7 @@ fn linear_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::calibrate::{fit_snapshot, ButterflySummary, FitConfig, FitStatus, QuoteResidual};
+    use crate::market::time::MS_PER_DAY;
     use crate::market::time::{utc_ms, DayCount};
     use crate::market::{ForwardSource, PremiumCurrency};
     use crate::models::Svi;

@@ -2,6 +2,7 @@
 //! constraints (for all expiries or one), exclude quotes, set parameters by hand, undo and redo, save and
 //! restore sessions. Drawing lives in `app_ui.rs` and `model_panel.rs`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -325,10 +326,14 @@ impl VolscopeApp {
         self.fits.as_ref().and_then(|f| f.kinds.get(i).copied())
     }
 
-    /// Reports shown for every slice (manual overlays applied), in slice order.
-    pub fn shown_reports(&self) -> Vec<SliceFitReport> {
-        let n = self.fits.as_ref().map_or(0, |f| f.reports.len());
-        (0..n).filter_map(|i| self.report(i).cloned()).collect()
+    /// Reports shown for every slice (manual overlays applied), in slice order. Borrowed from the worker's
+    /// fits unless an expiry is hand-set (the usual case costs no copy; it runs several times per frame).
+    pub fn shown_reports(&self) -> Cow<'_, [SliceFitReport]> {
+        let Some(fits) = &self.fits else { return Cow::Borrowed(&[]) };
+        if self.manual_reports.is_empty() {
+            return Cow::Borrowed(&fits.reports);
+        }
+        Cow::Owned((0..fits.reports.len()).filter_map(|i| self.report(i).cloned()).collect())
     }
 
     /// Models of [`VolscopeApp::shown_reports`].
@@ -561,7 +566,7 @@ impl VolscopeApp {
             at_ms: self.chain.as_ref().and_then(|c| c.at_ms),
             selected_expiry_ms: self.slice(self.selected).map(|s| s.expiry_ms),
             edit: self.edit.clone(),
-            fits: self.shown_reports(),
+            fits: self.shown_reports().into_owned(),
             saved_at_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64),

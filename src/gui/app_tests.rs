@@ -147,13 +147,13 @@ fn a_saved_session_restores_edits_and_fits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.volscope.json");
     app.save_session(&path);
-    let shown = app.shown_reports();
+    let shown = app.shown_reports().into_owned();
 
     let mut other = VolscopeApp::new(None, None);
     other.restore_session(&path).unwrap();
     assert_eq!(other.edit_state(), app.edit_state());
     assert_eq!(other.selected(), 2);
-    let restored = other.shown_reports();
+    let restored = other.shown_reports().into_owned();
     assert_eq!(restored.len(), shown.len(), "the saved fits show before the refit answers");
     for (a, b) in restored.iter().zip(&shown) {
         assert_eq!((a.expiry_ms, &a.status, a.params.len()), (b.expiry_ms, &b.status, b.params.len()));

@@ -79,7 +79,7 @@ impl VolscopeApp {
     fn expiry_panel(&mut self, ui: &mut Ui) {
         let Some(chain) = &self.chain else { return };
         let reports = self.shown_reports();
-        let reports = (!reports.is_empty()).then_some(reports.as_slice());
+        let reports = (!reports.is_empty()).then_some(&*reports);
         let mut clicked = None;
         egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical()
@@ -420,7 +420,7 @@ impl VolscopeApp {
                 for w in &chain.snapshot.warnings {
                     ui.label(w);
                 }
-                for r in &reports {
+                for r in reports.iter() {
                     if let crate::calibrate::FitStatus::Failed { reason } = &r.status {
                         ui.label(format!("{}: fit failed: {reason}", r.expiry));
                     } else if !r.butterfly.ok {

@@ -17,7 +17,7 @@ use super::png_export::PlotPng;
 use super::settings::{autosave_path, Autosave, Settings};
 use super::tables::Tab;
 use crate::calibrate::{evaluate_slice, SliceFitReport};
-use crate::io::{list_snapshot_times_path, load_bytes, load_path, LoadOptions};
+use crate::io::{load_bytes, load_path, LoadOptions};
 use crate::market::time::format_utc;
 use crate::market::BuildOptions;
 use crate::market::ExpirySlice;
@@ -649,11 +649,7 @@ fn session_chain(session: &Session) -> Result<LoadedChain, String> {
     match &session.source {
         Some(src) => {
             let raw = load_path(src, &options).map_err(|e| e.to_string())?;
-            let mut chain = LoadedChain::with_options(display_name(src), raw, build)?.with_source(src.clone());
-            if chain.needs_reload_for_time() {
-                chain = chain.with_times(list_snapshot_times_path(src).unwrap_or_default());
-            }
-            Ok(chain)
+            Ok(LoadedChain::with_options(display_name(src), raw, build)?.with_source(src.clone()))
         }
         None => {
             let raw = load_bytes(SAMPLE_CSV.as_bytes(), SAMPLE_PATH, &options).map_err(|e| e.to_string())?;

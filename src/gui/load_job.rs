@@ -23,8 +23,6 @@ struct JobSpec {
     path: PathBuf,
     options: LoadOptions,
     build: BuildOptions,
-    /// Snapshot times already listed (a reload at another time); `None`: list them if the format needs it.
-    known_times: Option<Vec<i64>>,
 }
 
 /// A load running on its own thread. Dropping the job cancels it.
@@ -45,18 +43,18 @@ impl LoadJob {
         build: BuildOptions,
         repaint: impl Fn() + Send + 'static,
     ) -> Self {
-        Self::start(JobSpec { path, options, build, known_times: None }, LoadProgress::new(), repaint)
+        Self::start(JobSpec { path, options, build }, LoadProgress::new(), repaint)
     }
 
-    /// Reads `chain`'s file again at `at_ms` (UTC ms) for the same underlying and conventions, keeping its
-    /// listed times: what a time change of a Tardis file needs ([`LoadedChain::needs_reload_for_time`]).
+    /// Reads `chain`'s file again at `at_ms` (UTC ms) for the same underlying and conventions (the read lists
+    /// the same times again): what a time change of a Tardis file needs ([`LoadedChain::needs_reload_for_time`]).
     /// Errors when the chain has no source file (the bundled sample).
     pub fn reload_at(chain: &LoadedChain, at_ms: i64, repaint: impl Fn() + Send + 'static) -> Result<Self, String> {
         let path =
             chain.source().ok_or_else(|| format!("{}: not read from a file, cannot be read again", chain.name))?;
         let options = LoadOptions { at_ms: Some(at_ms), underlying: None };
         let build = BuildOptions { at_ms: Some(at_ms), ..chain.build_options() };
-        let spec = JobSpec { path: path.to_path_buf(), options, build, known_times: Some(chain.times.clone()) };
+        let spec = JobSpec { path: path.to_path_buf(), options, build };
         Ok(Self::start(spec, LoadProgress::new(), repaint))
     }
 
@@ -139,12 +137,8 @@ fn run(spec: &JobSpec, progress: &LoadProgress) -> Result<LoadedChain, String> {
     if raw.format == SourceFormat::TardisCsv {
         build.at_ms = build.at_ms.or(spec.options.at_ms);
     }
-    // A Tardis load lists the file's times in its own pass (`RawChain::listed_times`); a reload keeps the
-    // times already known.
-    let mut chain = LoadedChain::with_options(display_name(&spec.path), raw, build)?.with_source(spec.path.clone());
-    if let Some(times) = spec.known_times.clone().filter(|_| chain.times.is_empty()) {
-        chain = chain.with_times(times);
-    }
+    // A Tardis load lists the file's times in its own pass (`RawChain::listed_times`).
+    let chain = LoadedChain::with_options(display_name(&spec.path), raw, build)?.with_source(spec.path.clone());
     if progress.is_cancelled() {
         return Err(LoadError::Cancelled { path: spec.path.display().to_string() }.to_string());
     }
@@ -223,12 +217,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sample.csv");
         std::fs::write(&path, crate::sample::SAMPLE_CSV).unwrap();
-        let spec = JobSpec {
-            path: path.clone(),
-            options: LoadOptions::default(),
-            build: BuildOptions::default(),
-            known_times: None,
-        };
+        let spec = JobSpec { path: path.clone(), options: LoadOptions::default(), build: BuildOptions::default() };
         let cancelled = LoadProgress::new();
         cancelled.cancel();
         let mut job = LoadJob::start(spec, cancelled, || {});

@@ -61,12 +61,6 @@ impl LoadedChain {
         self
     }
 
-    /// Replaces the snapshot times (a Tardis file's, listed from the file: its rows do not tell them).
-    pub fn with_times(mut self, times: Vec<i64>) -> Self {
-        self.times = times;
-        self
-    }
-
     /// The file the chain was read from, if any.
     pub fn source(&self) -> Option<&Path> {
         self.source.as_deref()

@@ -289,8 +289,8 @@ pub fn open_snapshot(
 
 /// The snapshot times a loaded chain offers, ascending: the distinct row times of a multi-snapshot file whose
 /// rows carry their own time ([`RowTimes::Snapshots`]: the Deribit hourly IV file, a generic CSV with several
-/// timestamps). Empty for a single-snapshot file, and for a Tardis file, whose loaded rows are only the latest
-/// per symbol at the load time: list its times from the file with [`list_snapshot_times_path`].
+/// timestamps), or the times a Tardis load listed in its own pass ([`RawChain::listed_times`]: its kept rows
+/// are only the latest per symbol at the load time). Empty for a single-snapshot file.
 pub fn snapshot_times(raw: &RawChain) -> Vec<i64> {
     match raw.row_times {
         RowTimes::Snapshots => crate::market::snapshot_times(&raw.rows),
@@ -299,8 +299,8 @@ pub fn snapshot_times(raw: &RawChain) -> Vec<i64> {
 }
 
 /// The snapshot times of a file that has to be read again to be seen at another time (a Tardis file, streamed:
-/// its loader keeps only the rows at or before `LoadOptions::at_ms`), reading only its timestamps: see
-/// [`tardis_snapshot_times`]. Any other format gives an empty list after reading its first bytes only: its
+/// its loader keeps only the rows at or before `LoadOptions::at_ms`), reading only its timestamps, without
+/// loading it: see [`tardis_snapshot_times`] (a load lists the same times, [`snapshot_times`]). Any other format gives an empty list after reading its first bytes only: its
 /// times come from the loaded rows, [`snapshot_times`].
 pub fn list_snapshot_times_path(path: &Path) -> Result<Vec<i64>, LoadError> {
     list_snapshot_times_path_with_progress(path, &LoadProgress::new())

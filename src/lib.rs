@@ -8,6 +8,7 @@ pub mod arbitrage;
 pub mod calibrate;
 pub mod cli;
 pub mod io;
+pub mod json_num;
 pub mod market;
 pub mod models;
 pub mod pricing;

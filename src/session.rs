@@ -34,6 +34,7 @@ pub struct EditState {
     /// Instruments excluded from the fits (exact names).
     pub excluded: Vec<String>,
     /// Hand-set parameters by expiry time (UTC ms): these expiries show these parameters, not a fit.
+    #[serde(with = "crate::json_num")]
     pub manual: BTreeMap<i64, Vec<f64>>,
 }
 

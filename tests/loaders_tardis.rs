@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::tardis::{tardis_row, HEADER, SIZE};
+
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,17 +15,12 @@ use volscope::market::{BuildOptions, PremiumCurrency, RawQuote, RowTimes, Snapsh
 use volscope::pricing::OptionKind;
 
 const SNAPSHOT_FILE: &str = "deribit_btc_eth_20260316T050739Z.csv";
-const HEADER: &str = "exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,open_interest,last_price,\
-bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,underlying_index,underlying_price,delta,\
-gamma,vega,theta,rho";
 /// The sample row of the Tardis documentation (quoted in shared/data/README.md).
 const README_ROW: &str = "deribit,BTC-9JUN20-9875-P,1591574399413000,1591574400196008,put,9875,1591689600000000,0.1,\
 0.0295,0.0205,15.0,55.91,0.0235,15.0,68.94,0.02210436,62.89,SYN.BTC-9JUN20,9756.36,-0.61752,0.00103,2.24964,\
 -53.05655,-0.22796";
 /// 1-based column of `bid_price`.
 const BID_COLUMN: usize = 10;
-/// Bid and ask sizes written for every quoted side.
-const SIZE: f64 = 12.5;
 
 /// Which update of a quote a row is.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -87,39 +84,6 @@ fn build_fixture(shared: &Path) -> TardisFixture {
         }
     }
     fixture
-}
-
-/// Optional number as Tardis writes it (empty when absent); `Display` of f64 round-trips exactly.
-fn num(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
-}
-
-/// One Tardis row of a collector quote at `ts` µs, prices scaled by `scale`.
-fn tardis_row(q: &RawQuote, ts: i64, scale: f64) -> String {
-    let kind = if q.kind == OptionKind::Call { "call" } else { "put" };
-    let price = |p: Option<f64>| num(p.map(|v| v * scale));
-    let size = |p: Option<f64>| num(p.map(|_| SIZE));
-    let (index_name, forward) = match q.forward {
-        Some(f) => (q.forward_name.as_deref().unwrap_or_default().to_owned(), Some(f)),
-        None => ("index_price".to_owned(), q.index_price),
-    };
-    format!(
-        "deribit,{},{ts},{},{kind},{},{},{},,{},{},,{},{},,{},{},{},{},{},,,,\n",
-        q.instrument,
-        ts + 345_678,
-        q.strike,
-        q.expiry_ms * 1000,
-        num(q.open_interest),
-        price(q.bid),
-        size(q.bid),
-        price(q.ask),
-        size(q.ask),
-        price(q.mark),
-        num(q.exchange_iv.mark.map(|v| v * 100.0)),
-        index_name,
-        num(forward),
-        num(q.exchange_delta),
-    )
 }
 
 fn close(a: Option<f64>, b: Option<f64>) -> bool {

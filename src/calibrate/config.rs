@@ -83,22 +83,28 @@ pub struct FitConfig {
     /// Quote selection.
     pub selection: QuoteSelection,
     /// Keep only quotes with k = ln(K/F) in [lo, hi].
+    #[serde(with = "crate::json_num")]
     pub k_range: Option<(f64, f64)>,
     /// Keep only quotes with |Black delta| in [lo, hi] (quotes without a delta are excluded when set).
+    #[serde(with = "crate::json_num")]
     pub abs_delta_range: Option<(f64, f64)>,
     /// Instruments the user excluded (exact names).
     pub excluded_instruments: Vec<String>,
     /// Exclude quotes whose bid/ask vol spread exceeds this multiple of the median spread of the candidates
     /// (stale, very wide wing quotes). `None` = no such filter; default 5 (each exclusion is reported with its
     /// multiple, and the inside-spread share still counts the excluded quotes).
+    #[serde(with = "crate::json_num")]
     pub max_spread_multiple: Option<f64>,
     /// Loss on the residuals (in spread units).
     pub loss: Loss,
     /// Threshold of the robust loss in spread units (0.5 = the model at the bid or the ask).
+    #[serde(with = "crate::json_num")]
     pub loss_scale: f64,
     /// Bounds per parameter name, overriding the model's defaults.
+    #[serde(with = "crate::json_num")]
     pub bounds: BTreeMap<String, (f64, f64)>,
     /// Fixed parameters (name → value), removed from the problem.
+    #[serde(with = "crate::json_num")]
     pub fixed: BTreeMap<String, f64>,
     /// Solver.
     pub solver: Solver,
@@ -107,6 +113,7 @@ pub struct FitConfig {
     /// Solver iteration limit.
     pub max_iterations: usize,
     /// Degenerate-fit check: the fitted ATM vol must lie within this factor of the market's ATM mid vol.
+    #[serde(with = "crate::json_num")]
     pub atm_vol_factor: f64,
 }
 

@@ -58,22 +58,30 @@ pub struct QuoteResidual {
     /// Instrument name.
     pub instrument: String,
     /// Strike.
+    #[serde(with = "crate::json_num")]
     pub strike: f64,
     /// Log-moneyness k = ln(K/F).
+    #[serde(with = "crate::json_num")]
     pub k: f64,
     /// `call` or `put`.
     pub kind: String,
     /// Market bid / ask / mid implied vols (decimals), when they exist.
+    #[serde(default, with = "crate::json_num")]
     pub bid_iv: Option<f64>,
     /// Ask IV.
+    #[serde(default, with = "crate::json_num")]
     pub ask_iv: Option<f64>,
     /// Mid IV.
+    #[serde(default, with = "crate::json_num")]
     pub mid_iv: Option<f64>,
     /// Model IV at k.
+    #[serde(default, with = "crate::json_num")]
     pub model_iv: Option<f64>,
     /// (model − mid) in vol points.
+    #[serde(default, with = "crate::json_num")]
     pub residual_vol_pts: Option<f64>,
     /// (model − mid) / (ask − bid) in vol terms: spread units.
+    #[serde(default, with = "crate::json_num")]
     pub residual_spread_units: Option<f64>,
     /// Whether the model IV lies within [bid IV, ask IV] (two-sided quotes only).
     pub inside_spread: Option<bool>,
@@ -87,10 +95,13 @@ pub struct ButterflySummary {
     /// `true` when g(k) ≥ 0 on the whole grid.
     pub ok: bool,
     /// Minimum of g on the grid.
+    #[serde(with = "crate::json_num")]
     pub min_g: f64,
     /// Where the minimum is.
+    #[serde(with = "crate::json_num")]
     pub k_at_min_g: f64,
     /// k ranges where g < 0.
+    #[serde(with = "crate::json_num")]
     pub negative_ranges: Vec<(f64, f64)>,
 }
 
@@ -102,8 +113,10 @@ pub struct SliceFitReport {
     /// Expiry instant, UTC ms.
     pub expiry_ms: i64,
     /// Time to expiry, years.
+    #[serde(with = "crate::json_num")]
     pub t_years: f64,
     /// Forward.
+    #[serde(with = "crate::json_num")]
     pub forward: f64,
     /// Model name (`svi`, `svi-jw`, `sabr`).
     pub model: String,
@@ -112,14 +125,19 @@ pub struct SliceFitReport {
     /// Parameter names, in order.
     pub param_names: Vec<String>,
     /// Fitted parameters, in order (the last good ones for a failed fit with a warm start; empty otherwise).
+    #[serde(with = "crate::json_num")]
     pub params: Vec<f64>,
     /// RMSE in vol points of model vs mid IV over the used quotes.
+    #[serde(with = "crate::json_num")]
     pub rmse_vol_pts: f64,
     /// Max |model − mid| in vol points over the used quotes.
+    #[serde(with = "crate::json_num")]
     pub max_abs_err_vol_pts: f64,
     /// Share of two-sided OTM quotes (used or not) whose model IV lies inside [bid IV, ask IV].
+    #[serde(with = "crate::json_num")]
     pub inside_spread_share: f64,
     /// Mean (model − mid)/(ask − bid) over the used quotes.
+    #[serde(with = "crate::json_num")]
     pub mean_err_spread_units: f64,
     /// Quotes used in the fit.
     pub n_quotes: usize,
@@ -128,6 +146,7 @@ pub struct SliceFitReport {
     /// Model evaluations (residual vectors).
     pub function_evals: usize,
     /// Wall time of the fit, µs.
+    #[serde(with = "crate::json_num")]
     pub fit_time_us: f64,
     /// Butterfly check on the fitted smile.
     pub butterfly: ButterflySummary,

@@ -14,7 +14,7 @@ use super::fit_worker::FitWorker;
 use super::load_job::LoadJob;
 use super::loaded::LoadedChain;
 use super::png_export::PlotPng;
-use super::settings::{autosave_path, Autosave, Settings};
+use super::settings::{autosave_path, settings_path, Autosave, Settings, SettingsFile};
 use super::tables::Tab;
 use crate::calibrate::{evaluate_slice, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
@@ -73,6 +73,10 @@ pub struct VolscopeApp {
     /// Persisted settings.
     pub(super) settings: Settings,
     pub(super) autosave: Autosave,
+    /// Where the settings are written when they change.
+    pub(super) settings_file: SettingsFile,
+    /// The selected expiry (UTC ms) as last autosaved: a change of selection is saved too.
+    pub(super) saved_view: Option<i64>,
     /// PNG export of the smile plot in flight (and the start-up export of `VOLSCOPE_EXPORT_PNG_ON_START`).
     pub(super) png: PlotPng,
     /// Where the smile plot was drawn last frame (what "Export plot PNG" captures).
@@ -90,27 +94,49 @@ impl VolscopeApp {
         app
     }
 
-    /// The desktop start: settings from eframe's storage, autosave on, and the file given, or the autosaved
-    /// session when there is one, or the sample.
-    pub fn start(file: Option<&Path>, ctx: egui::Context, settings: Settings) -> Self {
+    /// The desktop start: the settings file (`legacy`: the settings older versions kept in eframe's storage,
+    /// used when there is no settings file), autosave on, and the file given, or the autosaved session when
+    /// there is one, or the sample.
+    pub fn start(file: Option<&Path>, ctx: egui::Context, legacy: Option<Settings>) -> Self {
+        Self::start_with(file, ctx, legacy, autosave_path(), settings_path())
+    }
+
+    /// [`VolscopeApp::start`] with the autosave and settings files given (`None`: not kept).
+    ///
+    /// The sample shows at once; a file or the autosaved session replaces it when loaded. Until then the
+    /// autosave is held, so the sample never replaces what is on disk. An autosave or settings file that
+    /// cannot be read (or an autosave that cannot be restored) is set aside, never written over.
+    pub fn start_with(
+        file: Option<&Path>,
+        ctx: egui::Context,
+        legacy: Option<Settings>,
+        autosave: Option<PathBuf>,
+        settings_file: Option<PathBuf>,
+    ) -> Self {
+        let (settings_file, settings, settings_message) = SettingsFile::open(settings_file, legacy);
         settings.theme.apply(&ctx);
-        let autosave = autosave_path();
         let mut app = VolscopeApp::empty(Some(ctx), settings, autosave.clone());
+        app.settings_file = settings_file;
+        app.open_sample();
         match (file, autosave.filter(|p| p.exists())) {
             (Some(path), _) => {
-                // The window shows the sample at once; the file replaces it when loaded (a big file shows
-                // progress and can be cancelled).
-                app.open_sample();
                 app.open_in_background(path);
+                app.autosave.hold();
             }
             (None, Some(saved)) => {
-                // The sample shows until the session's file has loaded (or if it cannot be).
-                app.open_sample();
+                app.autosave.hold();
+                app.autosave.restored();
                 if let Err(e) = app.restore_session_in_background(&saved) {
                     app.last_message = Some(format!("could not restore the autosaved session: {e}"));
                 }
             }
-            (None, None) => app.open_sample(),
+            (None, None) => {}
+        }
+        if let Some(m) = settings_message {
+            app.last_message = Some(match app.last_message.take() {
+                Some(first) => format!("{first} · {m}"),
+                None => m,
+            });
         }
         app
     }
@@ -142,6 +168,8 @@ impl VolscopeApp {
             last_message: None,
             settings,
             autosave: Autosave::new(autosave),
+            settings_file: SettingsFile::open(None, None).0,
+            saved_view: None,
             png: PlotPng::from_env(),
             plot_rect: None,
         }
@@ -151,7 +179,7 @@ impl VolscopeApp {
     /// parameters belong to the old chain and are dropped; models and constraints stay.
     pub fn open(&mut self, path: &Path) {
         self.load_job = None; // dropping a job cancels it
-        self.pending_session = None;
+        self.abandon_pending_session();
         let name = display_name(path);
         let loaded = load_path(path, &LoadOptions::default())
             .map_err(|e| e.to_string())
@@ -173,7 +201,7 @@ impl VolscopeApp {
             repainter(self.ctx.clone()),
         );
         self.load_job = Some(job);
-        self.pending_session = None;
+        self.abandon_pending_session();
     }
 
     /// `true` while a background load runs.
@@ -183,7 +211,7 @@ impl VolscopeApp {
 
     /// Cancels the background load; the current chain stays.
     pub fn cancel_load(&mut self) {
-        self.pending_session = None;
+        self.abandon_pending_session();
         if let Some(job) = self.load_job.take() {
             job.cancel();
             self.last_message = Some(format!("loading {} cancelled", job.file_name()));
@@ -198,13 +226,38 @@ impl VolscopeApp {
         self.load_job = None;
         match (answer, self.pending_session.take()) {
             (Ok(chain), Some((session, session_path))) => self.apply_session(chain, session, &session_path),
-            (answer, _) => {
+            (Err(e), Some((session, session_path))) => {
+                let source = session.source.as_deref().map_or_else(String::new, |p| p.display().to_string());
+                let why = format!("its file {source} could not be loaded: {e}");
+                self.session_not_restored(&session_path, &why);
+            }
+            (answer, None) => {
                 if answer.is_ok() {
                     self.settings.remember(&path);
                 }
                 self.install(answer);
             }
         }
+        self.autosave.release(false);
+    }
+
+    /// A session could not be restored: the autosave is set aside (never written over), a session file the
+    /// user opened stays where it is; the message says what happened and where the session is.
+    fn session_not_restored(&mut self, session_path: &Path, why: &str) {
+        self.last_message = Some(if self.autosave.is_file(session_path) {
+            let kept = self.autosave.set_aside(why);
+            format!("could not restore the autosaved session: {kept}; open it with File > Open session… once its file is back")
+        } else {
+            format!("could not restore the session {}: {why}", session_path.display())
+        });
+    }
+
+    /// Drops the session waiting for its file's load (another file was opened, or the load cancelled).
+    fn abandon_pending_session(&mut self) {
+        if let Some((_, path)) = self.pending_session.take() {
+            self.session_not_restored(&path, "its restore was cancelled");
+        }
+        self.autosave.release(false);
     }
 
     /// Shows another underlying of the file (BTC, ETH); hand-set parameters are dropped (they were set on
@@ -369,6 +422,16 @@ impl VolscopeApp {
         if let Some(tab) = Tab::from_label(label) {
             self.tab = tab;
         }
+    }
+
+    /// Shows a message in the status bar.
+    pub fn show_message(&mut self, message: String) {
+        self.last_message = Some(message);
+    }
+
+    /// The status bar's message, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.last_message.as_deref()
     }
 
     /// The last load error, if any.
@@ -567,9 +630,7 @@ impl VolscopeApp {
             selected_expiry_ms: self.slice(self.selected).map(|s| s.expiry_ms),
             edit: self.edit.clone(),
             fits: self.shown_reports().into_owned(),
-            saved_at_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64),
+            saved_at_ms: super::settings::now_ms(),
         }
     }
 
@@ -584,21 +645,38 @@ impl VolscopeApp {
     /// Opens a session file: its source, underlying and edits; its fits are shown until the refit answers.
     /// On failure the current state stays.
     pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
-        let session = Session::load(path).map_err(|e| e.to_string())?;
+        let session = self.read_session(path)?;
         self.load_job = None; // dropping a job cancels it
-        self.pending_session = None;
-        let chain = session_chain(&session)?;
+        self.abandon_pending_session();
+        let chain = match session_chain(&session) {
+            Ok(chain) => chain,
+            Err(e) if self.autosave.is_file(path) => return Err(self.autosave.set_aside(&e)),
+            Err(e) => return Err(e),
+        };
         self.apply_session(chain, session, path);
         Ok(())
+    }
+
+    /// Reads a session file; the autosave file, if unreadable, is set aside (never written over).
+    fn read_session(&mut self, path: &Path) -> Result<Session, String> {
+        Session::load(path).map_err(|e| match self.autosave.is_file(path) {
+            true => self.autosave.set_aside(&e.to_string()),
+            false => e.to_string(),
+        })
     }
 
     /// Like [`VolscopeApp::restore_session`], but the session's file loads in the background (progress,
     /// Cancel); the session applies when it has loaded. A malformed session file is an error at once.
     pub fn restore_session_in_background(&mut self, path: &Path) -> Result<(), String> {
-        let session = Session::load(path).map_err(|e| e.to_string())?;
+        let session = self.read_session(path)?;
         let Some(source) = session.source.clone() else { return self.restore_session(path) };
         let options = LoadOptions { at_ms: session.at_ms, underlying: None };
         let build = BuildOptions { underlying: session.underlying.clone(), at_ms: session.at_ms, ..Default::default() };
+        let held = self.autosave.is_held();
+        self.abandon_pending_session();
+        if held {
+            self.autosave.hold();
+        }
         self.load_job = Some(LoadJob::spawn(source, options, build, repainter(self.ctx.clone())));
         self.pending_session = Some((session, path.to_path_buf()));
         Ok(())
@@ -638,6 +716,7 @@ impl VolscopeApp {
             elapsed_ms: 0.0,
         });
         self.last_message = Some(format!("session restored from {}", path.display()));
+        self.autosave.release(true);
         self.edited(true);
     }
 }

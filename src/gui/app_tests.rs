@@ -225,3 +225,84 @@ fn a_tampered_session_is_restored_without_its_inconsistent_parts() {
     wait_for_fit(&mut other);
     assert_eq!(other.fits().unwrap().reports.len(), 10);
 }
+
+/// Steps the app's own autosave tick (what each frame does) for `duration`.
+fn tick_autosave(app: &mut VolscopeApp, duration: std::time::Duration) {
+    let deadline = std::time::Instant::now() + duration;
+    while std::time::Instant::now() < deadline {
+        app.poll_fits();
+        app.poll_load();
+        if app.autosave.due() {
+            let session = app.session();
+            app.autosave.save_in_background(session);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_unreadable_autosave_and_settings_file_are_set_aside_never_written_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (autosave, settings) = (dir.path().join("autosave.volscope.json"), dir.path().join("settings.json"));
+    let junk = "{\n  \"version\": 1,\n  \"fits\": [ { \"rmse_vol_pts\": nul";
+    std::fs::write(&autosave, junk).unwrap();
+    std::fs::write(&settings, "{ \"theme\": 7 }").unwrap();
+    let mut app =
+        VolscopeApp::start_with(None, egui::Context::default(), None, Some(autosave.clone()), Some(settings.clone()));
+    let kept: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".unreadable-"))
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    let kept_autosave = kept.iter().find(|p| p.to_string_lossy().contains("autosave")).unwrap();
+    assert_eq!(std::fs::read_to_string(kept_autosave).unwrap(), junk);
+    // The settings' message is the last one shown; both name the file and where it went.
+    let message = app.message().unwrap().to_owned();
+    assert!(message.contains("settings.json") && message.contains(".unreadable-"), "{message}");
+
+    // The app goes on with the sample; its autosave now writes a fresh file beside the kept one.
+    app.toggle_exclusion("BTC-27MAR26-70000-P");
+    tick_autosave(&mut app, std::time::Duration::from_millis(300));
+    assert!(Session::load(&autosave).is_ok(), "a fresh autosave");
+    assert_eq!(std::fs::read_to_string(kept_autosave).unwrap(), junk, "the unreadable one is untouched");
+}
+
+#[test]
+fn nothing_is_autosaved_while_the_autosaved_session_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let autosave = dir.path().join("autosave.volscope.json");
+    let data = dir.path().join("chain.csv");
+    std::fs::write(&data, crate::sample::SAMPLE_CSV).unwrap();
+    let mut first = VolscopeApp::new(Some(&data), None);
+    wait_for_fit(&mut first);
+    first.toggle_exclusion("BTC-27MAR26-70000-P");
+    first.session().save(&autosave).unwrap();
+    let saved = std::fs::read(&autosave).unwrap();
+
+    let mut app = VolscopeApp::start_with(None, egui::Context::default(), None, Some(autosave.clone()), None);
+    assert!(app.loading(), "the session's file loads in the background");
+    assert!(!app.autosave.due(), "the sample shown meanwhile is not saved");
+    app.flush_autosave_on_exit();
+    assert_eq!(std::fs::read(&autosave).unwrap(), saved, "not even on exit");
+    tick_autosave(&mut app, std::time::Duration::from_secs(1));
+    assert!(!app.loading());
+    assert_eq!(app.excluded(), ["BTC-27MAR26-70000-P"], "restored");
+    assert!(!dir.path().join("autosave.volscope.previous.json").exists(), "a restored autosave is this run's");
+}
+
+#[test]
+fn the_first_autosave_of_a_run_keeps_the_session_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let autosave = dir.path().join("autosave.volscope.json");
+    std::fs::write(&autosave, "{\"earlier\": \"session\"}").unwrap();
+    let data = dir.path().join("chain.csv");
+    std::fs::write(&data, crate::sample::SAMPLE_CSV).unwrap();
+    let mut app = VolscopeApp::start_with(Some(&data), egui::Context::default(), None, Some(autosave.clone()), None);
+    assert!(!app.autosave.due(), "nothing is saved before the file has loaded");
+    tick_autosave(&mut app, std::time::Duration::from_millis(500));
+    let session = Session::load(&autosave).expect("the opened file is autosaved without an edit");
+    assert_eq!(session.source.as_deref(), Some(data.canonicalize().unwrap().as_path()));
+    let previous = std::fs::read_to_string(dir.path().join("autosave.volscope.previous.json")).unwrap();
+    assert_eq!(previous, "{\"earlier\": \"session\"}");
+}

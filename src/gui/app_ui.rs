@@ -29,16 +29,13 @@ impl eframe::App for VolscopeApp {
         self.show(ui);
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.settings.tab = self.tab;
-        self.settings.axis = self.axis;
-        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        // eframe keeps the window's geometry; the settings have their own file, written when they change.
+        self.save_settings();
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.commit();
-        let session = self.session();
-        self.autosave.flush(session);
+        self.flush_autosave_on_exit();
     }
 }
 
@@ -92,7 +89,7 @@ impl VolscopeApp {
 
     fn smile_ui(&mut self, ui: &mut Ui) {
         let Some(slice) = self.slice(self.selected) else {
-            ui.label("No chain loaded: File → Open… or drop a file on the window.");
+            ui.label("No chain loaded: File > Open… or drop a file on the window.");
             return;
         };
         let mut axis = self.axis;
@@ -365,7 +362,7 @@ impl VolscopeApp {
                 ui.label(message);
                 ui.separator();
             }
-            if let Some(e) = &self.autosave.last_error {
+            for e in [&self.autosave.last_error, &self.settings_file.last_error].into_iter().flatten() {
                 ui.label(RichText::new(e).color(pal.warning));
                 ui.separator();
             }
@@ -475,16 +472,43 @@ impl VolscopeApp {
         }
     }
 
-    /// Makes an undo step of the edits once the user lets go (no drag, no text being typed), and autosaves.
+    /// Makes an undo step of the edits once the user lets go (no drag, no text being typed), and autosaves:
+    /// the session when an edit, an open or the selected expiry changed it, the settings when they changed.
+    /// The window wakes when the next autosave is due, even if the user does nothing.
     fn settle_edits(&mut self, ctx: &egui::Context) {
         let busy = ctx.input(|i| i.pointer.any_down()) || ctx.text_edit_focused();
         if !busy {
             self.commit();
         }
+        let view = self.slice(self.selected).map(|s| s.expiry_ms);
+        if view != self.saved_view {
+            self.saved_view = view;
+            self.autosave.mark_dirty();
+        }
+        self.save_settings();
         if self.autosave.due() {
             let session = self.session();
             self.autosave.save_in_background(session);
         }
+        if let Some(wait) = self.autosave.next_due_in() {
+            ctx.request_repaint_after(wait);
+        }
+    }
+
+    /// What the app does on exit: the last edits become an undo step and the session is written now (unless a
+    /// restore holds the autosave).
+    pub fn flush_autosave_on_exit(&mut self) {
+        self.commit();
+        self.save_settings();
+        let session = self.session();
+        self.autosave.flush(session);
+    }
+
+    /// Writes the settings file if the settings (tab and x axis included) changed.
+    fn save_settings(&mut self) {
+        self.settings.tab = self.tab;
+        self.settings.axis = self.axis;
+        self.settings_file.save_if_changed(&self.settings);
     }
 }
 
@@ -502,7 +526,7 @@ pub(super) fn kind_label(kind: ModelKind) -> &'static str {
     }
 }
 
-/// Reads the persisted settings (defaults when absent or unreadable).
-pub fn load_settings(storage: Option<&dyn eframe::Storage>) -> Settings {
-    storage.and_then(|s| eframe::get_value(s, SETTINGS_KEY)).unwrap_or_default()
+/// The settings older versions kept in eframe's storage (used when there is no settings file yet).
+pub fn legacy_settings(storage: Option<&dyn eframe::Storage>) -> Option<Settings> {
+    storage.and_then(|s| eframe::get_value(s, SETTINGS_KEY))
 }

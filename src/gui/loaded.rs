@@ -55,9 +55,10 @@ impl LoadedChain {
         })
     }
 
-    /// Records the file the chain was read from.
+    /// Records the file the chain was read from, as an absolute path (a session saved from it restores from any
+    /// working directory).
     pub fn with_source(mut self, path: PathBuf) -> Self {
-        self.source = Some(path);
+        self.source = Some(std::fs::canonicalize(&path).unwrap_or(path));
         self
     }
 

@@ -41,12 +41,26 @@ pub fn run(file: Option<&Path>) -> eframe::Result {
         ..Default::default()
     };
     let file = file.map(Path::to_path_buf);
+    let storage_message = check_eframe_storage();
     eframe::run_native(
         "Volscope",
         options,
         Box::new(move |cc| {
-            let settings = app_ui::load_settings(cc.storage);
-            Ok(Box::new(VolscopeApp::start(file.as_deref(), cc.egui_ctx.clone(), settings)))
+            let legacy = app_ui::legacy_settings(cc.storage);
+            let mut app = VolscopeApp::start(file.as_deref(), cc.egui_ctx.clone(), legacy);
+            if let Some(message) = storage_message {
+                app.show_message(message);
+            }
+            Ok(Box::new(app))
         }),
     )
+}
+
+/// eframe keeps the window's geometry in `app.ron` and writes over a file it cannot parse; an unreadable one
+/// is set aside first (its name is returned for the status bar).
+fn check_eframe_storage() -> Option<String> {
+    let path = eframe::storage_dir("Volscope")?.join("app.ron");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let why = ron::from_str::<std::collections::HashMap<String, String>>(&text).err()?;
+    Some(settings::set_aside_message("the window state file", &path, &why.to_string()).0)
 }

@@ -1,8 +1,9 @@
-//! Atomic file writes: write a sibling temporary file, flush it to disk, then rename it over the target.
+//! Writes that never lose a file: atomic writes (a sibling temporary file, flushed to disk, then renamed over
+//! the target) and setting aside a file that could not be read, so that nothing is written over it.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `path` atomically: `fill` writes into a temporary file in the same directory, which is synced and
 /// renamed over `path` only if `fill` succeeds. An interrupted or failed write never leaves a half file at
@@ -16,7 +17,10 @@ where
         _ => Path::new("."),
     };
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp_path = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    // Unique per write: two writes of one file in flight (an autosave and a Save session) never share it.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp_path = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
         let mut writer = BufWriter::new(File::create(&tmp_path)?);
         let value = fill(&mut writer)?;
@@ -30,4 +34,49 @@ where
         let _ = fs::remove_file(&tmp_path);
     }
     result
+}
+
+/// Moves a file that could not be read out of the way, keeping it beside its old place as
+/// `NAME.unreadable-<UTC time>.EXT` (`autosave.volscope.json` → `autosave.volscope.unreadable-20261203T174500Z.json`;
+/// a numbered suffix is added if that name exists). Returns the new path. The caller can then write a fresh
+/// file at `path` without destroying what the user had.
+pub fn set_aside(path: &Path, now_ms: i64) -> io::Result<PathBuf> {
+    let aside = free_aside_name(path, now_ms);
+    fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+/// The first `NAME.unreadable-<time>[-n].EXT` beside `path` that does not exist.
+fn free_aside_name(path: &Path, now_ms: i64) -> PathBuf {
+    let stamp = crate::market::time::format_utc(now_ms - now_ms.rem_euclid(1000)).replace(['-', ':'], "");
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    (0..)
+        .map(|n| {
+            let suffix = if n == 0 { String::new() } else { format!("-{n}") };
+            path.with_file_name(format!("{stem}.unreadable-{stamp}{suffix}{ext}"))
+        })
+        .find(|p| !p.exists())
+        .expect("an unbounded sequence of names has a free one")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_file_is_kept_under_a_new_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("autosave.volscope.json");
+        fs::write(&path, "{ broken").unwrap();
+        let now = crate::market::time::utc_ms(2026, 12, 3, 17, 45, 0);
+        let aside = set_aside(&path, now).unwrap();
+        assert_eq!(aside.file_name().unwrap(), "autosave.volscope.unreadable-20261203T174500Z.json");
+        assert_eq!(fs::read_to_string(&aside).unwrap(), "{ broken");
+        assert!(!path.exists());
+        fs::write(&path, "again").unwrap();
+        let second = set_aside(&path, now).unwrap();
+        assert_eq!(second.file_name().unwrap(), "autosave.volscope.unreadable-20261203T174500Z-1.json");
+        assert_eq!(fs::read_to_string(&aside).unwrap(), "{ broken", "the first one stays");
+    }
 }

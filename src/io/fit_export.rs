@@ -50,7 +50,7 @@ pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[Cale
     let slices: Vec<Value> = reports.iter().map(slice_json).collect();
     let violations: Vec<Value> = calendar
         .iter()
-        .map(|c| json!({"k": c.k, "t_short": c.t_short, "t_long": c.t_long, "w_short": c.w_short, "w_long": c.w_long}))
+        .map(|c| json!({"k": num(c.k), "t_short": num(c.t_short), "t_long": num(c.t_long), "w_short": num(c.w_short), "w_long": num(c.w_long)}))
         .collect();
     json!({
         "schema_version": FIT_JSON_SCHEMA_VERSION,
@@ -70,7 +70,7 @@ pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[Cale
 
 /// One slice's object in fit.json.
 fn slice_json(r: &SliceFitReport) -> Value {
-    let params: Map<String, Value> = r.param_names.iter().cloned().zip(r.params.iter().map(|p| json!(p))).collect();
+    let params: Map<String, Value> = r.param_names.iter().cloned().zip(r.params.iter().map(|p| num(*p))).collect();
     let reason = match &r.status {
         crate::calibrate::FitStatus::Failed { reason } => Some(reason.clone()),
         crate::calibrate::FitStatus::AtBound { params } => Some(format!("at a bound: {}", params.join(", "))),
@@ -78,35 +78,31 @@ fn slice_json(r: &SliceFitReport) -> Value {
     };
     json!({
         "expiry": r.expiry,
-        "t_years": r.t_years,
-        "forward": r.forward,
+        "t_years": num(r.t_years),
+        "forward": num(r.forward),
         "model": r.model,
         "status": r.status.label(),
         "status_reason": reason,
         "params": params,
-        "rmse_vol_pts": finite(r.rmse_vol_pts),
-        "max_abs_err_vol_pts": finite(r.max_abs_err_vol_pts),
-        "inside_spread_share": finite(r.inside_spread_share),
-        "mean_err_spread_units": finite(r.mean_err_spread_units),
+        "rmse_vol_pts": num(r.rmse_vol_pts),
+        "max_abs_err_vol_pts": num(r.max_abs_err_vol_pts),
+        "inside_spread_share": num(r.inside_spread_share),
+        "mean_err_spread_units": num(r.mean_err_spread_units),
         "n_quotes": r.n_quotes,
         "iterations": r.iterations,
         "function_evals": r.function_evals,
-        "fit_time_us": r.fit_time_us,
+        "fit_time_us": num(r.fit_time_us),
         "butterfly_ok": r.butterfly.ok,
-        "min_g": finite(r.butterfly.min_g),
-        "k_at_min_g": finite(r.butterfly.k_at_min_g),
-        "butterfly_negative_ranges": r.butterfly.negative_ranges,
+        "min_g": num(r.butterfly.min_g),
+        "k_at_min_g": num(r.butterfly.k_at_min_g),
+        "butterfly_negative_ranges": r.butterfly.negative_ranges.iter().map(|&(lo, hi)| json!([num(lo), num(hi)])).collect::<Vec<_>>(),
         "notes": r.notes,
     })
 }
 
-/// JSON has no NaN: a non-finite statistic is written as null.
-fn finite(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
+/// A number in Volscope's JSON representation ([`crate::json_num`]: NaN is null, infinities "inf"/"-inf").
+fn num(x: f64) -> Value {
+    crate::json_num::value(x)
 }
 
 /// Where the fitted surface is sampled.

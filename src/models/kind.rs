@@ -17,6 +17,7 @@ pub enum ModelKind {
     /// SABR (alpha, beta, rho, nu); β fixed at `beta` when given (default 1).
     Sabr {
         /// Fixed β, or None to fit it.
+        #[serde(default, with = "crate::json_num")]
         beta: Option<f64>,
     },
 }

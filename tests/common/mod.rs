@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod smiles;
+pub mod tardis;
 
 use std::path::PathBuf;
 

@@ -127,7 +127,7 @@ impl VolscopeApp {
                 app.autosave.hold();
                 app.autosave.restored();
                 if let Err(e) = app.restore_session_in_background(&saved) {
-                    app.last_message = Some(format!("could not restore the autosaved session: {e}"));
+                    app.last_message = Some(e);
                 }
             }
             (None, None) => {}
@@ -246,7 +246,7 @@ impl VolscopeApp {
     fn session_not_restored(&mut self, session_path: &Path, why: &str) {
         self.last_message = Some(if self.autosave.is_file(session_path) {
             let kept = self.autosave.set_aside(why);
-            format!("could not restore the autosaved session: {kept}; open it with File > Open session… once its file is back")
+            format!("{kept}; File > Open session… opens it (once its file is there)")
         } else {
             format!("could not restore the session {}: {why}", session_path.display())
         });

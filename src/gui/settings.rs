@@ -92,11 +92,11 @@ pub fn now_ms() -> i64 {
 pub fn set_aside_message(what: &str, path: &Path, why: &str) -> (String, bool) {
     match crate::io::set_aside(path, now_ms()) {
         Ok(aside) => {
-            (format!("{what} {} could not be read ({why}); it is kept as {}", path.display(), aside.display()), true)
+            (format!("{what} {} could not be used: {why}; it is kept as {}", path.display(), aside.display()), true)
         }
         Err(e) => (
             format!(
-                "{what} {} could not be read ({why}) nor moved aside ({e}); it will not be written",
+                "{what} {} could not be used: {why}; nor moved aside ({e}), so it will not be written",
                 path.display()
             ),
             false,

@@ -53,11 +53,10 @@ fn bad_bounds_and_bad_flags_are_clear_errors() {
     std::fs::write(&bounds, r#"{"b": [1.0, 0.5]}"#).unwrap();
     let out = dir.path().join("fit.json");
     let run = volscope().arg("fit").arg(sample()).arg("--bounds").arg(&bounds).arg("-o").arg(&out).output().unwrap();
-    assert!(run.status.success(), "a bad bound fails the slices, not the run");
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    let s = &doc["slices"][0];
-    assert_eq!(s["status"], "failed");
-    assert!(s["status_reason"].as_str().unwrap().contains('b'), "{s}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "a bad bound is an error of the run, before any fit: {stderr}");
+    assert!(stderr.contains("bounds of `b`: lower 1 > upper 0.5"), "{stderr}");
+    assert!(!out.exists(), "nothing written");
     std::fs::write(&bounds, "{\"b\": [0, 1],\n \"rho\": oops}").unwrap();
     let run = volscope().arg("fit").arg(sample()).arg("--bounds").arg(&bounds).arg("-o").arg(&out).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);

@@ -175,46 +175,43 @@ impl FitConfig {
         }
     }
 
-    /// Checks the configuration against `model` and resolves names into indices.
-    ///
-    /// Errors name the problem: an unknown parameter name (with the model's names), lower > upper, a NaN
-    /// bound, a fixed value outside its bounds or not finite, a bad k or delta range, a zero iteration limit.
-    pub fn validate(&self, model: &dyn SmileModel) -> Result<ResolvedConfig, String> {
+    /// Checks what does not depend on the slice, against `model`'s parameters: every name is the model's;
+    /// bounds are not NaN, lower ≤ upper, and meet the model's limits ([`SmileModel::param_limits`], e.g.
+    /// ρ ∈ [−1, 1]); fixed values are finite and within those limits; the k and |delta| ranges are ordered
+    /// (the |delta| range meets [0, 1]); the iteration limit is at least 1; the factors are positive. The CLI
+    /// runs it before reading the quote file, so a bad configuration is an error, never a run of failed fits.
+    pub fn check(&self, model: &dyn SmileModel) -> Result<(), String> {
         let names = model.param_names();
-        let known = || names.join(", ");
-        let index = |name: &str| {
-            names.iter().position(|n| *n == name).ok_or_else(|| {
-                format!("unknown parameter `{name}` for model {} (parameters: {})", model.name(), known())
-            })
-        };
-        let mut bounds = model.default_bounds();
-        if bounds.len() != names.len() {
-            return Err(format!("model {} gives {} bounds for {} parameters", model.name(), bounds.len(), names.len()));
-        }
+        let limits = model.param_limits();
         for (name, &(lo, hi)) in &self.bounds {
-            let i = index(name)?;
+            let i = param_index(model, name)?;
+            let (min, max) = limits[i];
             if lo.is_nan() || hi.is_nan() {
                 return Err(format!("bounds of `{name}`: a bound is NaN"));
             }
             if lo > hi {
                 return Err(format!("bounds of `{name}`: lower {lo} > upper {hi}"));
             }
-            bounds[i] = (lo, hi);
+            if hi < min || lo > max {
+                return Err(format!("bounds of `{name}` [{lo}, {hi}] lie outside its range [{min}, {max}]"));
+            }
         }
-        let mut fixed = vec![None; names.len()];
         for (name, &value) in &self.fixed {
-            let i = index(name)?;
+            let i = param_index(model, name)?;
+            let (min, max) = limits[i];
             if !value.is_finite() {
                 return Err(format!("fixed `{name}` = {value} is not finite"));
             }
-            let (lo, hi) = bounds[i];
-            if value < lo || value > hi {
-                return Err(format!("fixed `{name}` = {value} lies outside its bounds [{lo}, {hi}]"));
+            if value < min || value > max {
+                return Err(format!("fixed `{name}` = {value} lies outside its range [{min}, {max}]"));
             }
-            fixed[i] = Some(value);
         }
+        debug_assert_eq!(names.len(), limits.len());
         check_range("k range", self.k_range)?;
         check_range("|delta| range", self.abs_delta_range)?;
+        if let Some((lo, hi)) = self.abs_delta_range.filter(|&(lo, hi)| hi < 0.0 || lo > 1.0) {
+            return Err(format!("|delta| range [{lo}, {hi}] does not meet [0, 1]"));
+        }
         if self.max_iterations == 0 {
             return Err("max_iterations must be at least 1".to_owned());
         }
@@ -229,8 +226,43 @@ impl FitConfig {
                 return Err(format!("max_spread_multiple = {m} must be > 0"));
             }
         }
+        Ok(())
+    }
+
+    /// Checks the configuration against `model` (see [`FitConfig::check`]) and resolves names into indices:
+    /// the user's bounds replace the slice's defaults (clipped to the model's limits), and a fixed value must
+    /// lie within its slice's bounds.
+    pub fn validate(&self, model: &dyn SmileModel) -> Result<ResolvedConfig, String> {
+        self.check(model)?;
+        let names = model.param_names();
+        let mut bounds = model.default_bounds();
+        if bounds.len() != names.len() {
+            return Err(format!("model {} gives {} bounds for {} parameters", model.name(), bounds.len(), names.len()));
+        }
+        let limits = model.param_limits();
+        for (name, &(lo, hi)) in &self.bounds {
+            let i = param_index(model, name)?;
+            bounds[i] = (lo.max(limits[i].0), hi.min(limits[i].1));
+        }
+        let mut fixed = vec![None; names.len()];
+        for (name, &value) in &self.fixed {
+            let i = param_index(model, name)?;
+            let (lo, hi) = bounds[i];
+            if value < lo || value > hi {
+                return Err(format!("fixed `{name}` = {value} lies outside its bounds [{lo}, {hi}]"));
+            }
+            fixed[i] = Some(value);
+        }
         Ok(ResolvedConfig { config: self.clone(), bounds, fixed })
     }
+}
+
+/// Index of parameter `name` in `model`, or an error listing the model's parameters.
+fn param_index(model: &dyn SmileModel, name: &str) -> Result<usize, String> {
+    let names = model.param_names();
+    names.iter().position(|n| *n == name).ok_or_else(|| {
+        format!("unknown parameter `{name}` for model {} (parameters: {})", model.name(), names.join(", "))
+    })
 }
 
 #[cfg(test)]
@@ -259,7 +291,23 @@ mod tests {
         assert!(c.validate(&Svi).unwrap_err().contains("NaN"));
         let mut c = FitConfig::default();
         c.fixed.insert("rho".into(), 1.5);
-        assert!(c.validate(&Svi).unwrap_err().contains("outside its bounds"));
+        assert!(c.check(&Svi).unwrap_err().contains("fixed `rho` = 1.5 lies outside its range [-1, 1]"));
+        let mut c = FitConfig::default();
+        c.fixed.insert("rho".into(), 0.9995);
+        assert!(c.validate(&Svi).unwrap_err().contains("outside its bounds [-0.999, 0.999]"), "the slice's bounds");
+        let mut c = FitConfig::default();
+        c.bounds.insert("rho".into(), (2.0, 3.0));
+        assert!(c.check(&Svi).unwrap_err().contains("outside its range"));
+        let mut c = FitConfig::default();
+        c.bounds.insert("rho".into(), (-5.0, 5.0));
+        assert_eq!(c.validate(&Svi).unwrap().bounds[2], (-1.0, 1.0), "clipped to the model's range");
+        let mut c = FitConfig::default();
+        c.fixed.insert("a".into(), f64::NAN);
+        assert!(c.check(&Svi).unwrap_err().contains("not finite"));
+        let c = FitConfig { max_iterations: 0, ..FitConfig::default() };
+        assert!(c.check(&Svi).unwrap_err().contains("max_iterations"));
+        let c = FitConfig { abs_delta_range: Some((1.5, 2.0)), ..FitConfig::default() };
+        assert!(c.check(&Svi).unwrap_err().contains("[0, 1]"));
         let mut c = FitConfig::default();
         c.fixed.insert("rho".into(), -0.5);
         let r = c.validate(&Svi).unwrap();

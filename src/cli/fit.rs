@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 
 use super::{FitArgs, SolverArg, WeightsArg};
 use crate::arbitrage::calendar_check;
 use crate::calibrate::{fit_snapshot, FitConfig, SliceFitReport, Solver, Weighting};
-use crate::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, CalendarRow, FitSource, GridSpec};
-use crate::io::{load_path, write_atomically, LoadOptions};
+use crate::io::fit_export::{
+    fit_json, write_grid_csv, write_residuals_csv, CalendarRow, FitSource, GridField, GridSpec,
+};
+use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
 use crate::models::{ModelKind, SmileModel};
@@ -17,15 +19,23 @@ use crate::models::{ModelKind, SmileModel};
 /// Points of each pair's calendar-check grid.
 const CALENDAR_POINTS: usize = 21;
 
-/// Runs `volscope fit`.
+/// Runs `volscope fit`. Everything that can be checked is checked before the file is read (model,
+/// configuration, grid, output paths); the outputs are written together at the end, so a failed run leaves
+/// every existing file as it was.
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let kind = ModelKind::parse(&args.model)
         .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr or sabr-free-beta", args.model))?;
     let config = fit_config(args)?;
+    config.check(kind.nominal().as_ref()).map_err(|e| anyhow!("invalid configuration for {}: {e}", kind.name()))?;
     let at_ms = match &args.at {
         Some(text) => Some(parse_iso(text).ok_or_else(|| anyhow!("--at {text}: not an ISO 8601 time"))?),
         None => None,
     };
+    let grid = grid_spec(args)?;
+    let outputs =
+        [("--output", Some(&args.output)), ("--grid", args.grid.as_ref()), ("--residuals", args.residuals.as_ref())];
+    super::check_outputs(&args.file, &outputs)?;
+
     let raw = load_path(&args.file, &LoadOptions { at_ms, underlying: args.underlying.clone() })?;
     let build = BuildOptions { underlying: args.underlying.clone(), at_ms, ..BuildOptions::default() };
     let snapshot =
@@ -42,10 +52,34 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
         config: serde_json::to_value(&config)?,
     };
     let doc = fit_json(&source, &reports, &calendar);
-    write_atomically(&args.output, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))
+    let mut staged = StagedFiles::new();
+    staged
+        .stage(&args.output, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))
         .with_context(|| format!("writing {}", args.output.display()))?;
-    write_optional_exports(args, &reports, &models)?;
+    stage_optional_exports(args, grid.as_ref(), &reports, &models, &mut staged)?;
+    staged.commit().context("writing the outputs")?;
     Ok(summary(&snapshot, &reports, calendar.len(), &args.output))
+}
+
+/// The grid `--grid` asks for (checked even without `--grid`, so a bad request is always an error).
+fn grid_spec(args: &FitArgs) -> anyhow::Result<Option<GridSpec>> {
+    let spec = match &args.deltas {
+        Some(d) => GridSpec::deltas(d.clone()),
+        None => GridSpec::k(args.k_min, args.k_max, args.k_step),
+    };
+    let spec = spec.map_err(|e| {
+        let (option, value) = match e.field {
+            GridField::KMin => ("--k-min", args.k_min.to_string()),
+            GridField::KMax => ("--k-max", args.k_max.to_string()),
+            GridField::KStep => ("--k-step", args.k_step.to_string()),
+            GridField::Deltas => {
+                let deltas = args.deltas.iter().flatten().map(f64::to_string).collect::<Vec<_>>();
+                ("--deltas", deltas.join(","))
+            }
+        };
+        anyhow!("{option} {value}: {}", e.message)
+    })?;
+    Ok(args.grid.as_ref().map(|_| spec))
 }
 
 /// The FitConfig from --config, then the flags on top.
@@ -125,33 +159,24 @@ fn overlap(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     (a.0.max(b.0), a.1.min(b.1))
 }
 
-fn write_optional_exports(
+/// Stages grid.csv and res.csv when asked for.
+fn stage_optional_exports(
     args: &FitArgs,
+    grid: Option<&GridSpec>,
     reports: &[SliceFitReport],
     models: &[Box<dyn SmileModel>],
+    staged: &mut StagedFiles,
 ) -> anyhow::Result<()> {
-    if let Some(path) = &args.grid {
-        let grid = match &args.deltas {
-            Some(d) => GridSpec::Deltas(d.clone()),
-            None => {
-                if !(args.k_step > 0.0 && args.k_max >= args.k_min) {
-                    bail!(
-                        "--k-min {} --k-max {} --k-step {}: need k-max ≥ k-min and a positive step",
-                        args.k_min,
-                        args.k_max,
-                        args.k_step
-                    );
-                }
-                GridSpec::K { min: args.k_min, max: args.k_max, step: args.k_step }
-            }
-        };
+    if let (Some(path), Some(grid)) = (&args.grid, grid) {
         let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
             reports.iter().zip(models).map(|(r, m)| (r, m.as_ref())).collect();
-        write_atomically(path, |w| write_grid_csv(&fits, &grid, w).map_err(std::io::Error::other))
+        staged
+            .stage(path, |w| write_grid_csv(&fits, grid, w).map_err(std::io::Error::other))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.residuals {
-        write_atomically(path, |w| write_residuals_csv(reports, w).map_err(std::io::Error::other))
+        staged
+            .stage(path, |w| write_residuals_csv(reports, w).map_err(std::io::Error::other))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())

@@ -186,10 +186,40 @@ pub fn run(command: &Command) -> anyhow::Result<String> {
         Command::Fit(args) => fit::run_fit(args),
         Command::Sample { output } => {
             let text = crate::sample::generate_sample_csv(crate::sample::SAMPLE_SEED);
-            write_atomically(output, |w| std::io::Write::write_all(w, text.as_bytes()))?;
+            write_atomically(output, |w| std::io::Write::write_all(w, text.as_bytes()))
+                .with_context(|| format!("writing {}", output.display()))?;
             Ok(format!("wrote the synthetic sample ({} rows) to {}", text.lines().count() - 1, output.display()))
         }
     }
+}
+
+/// Checks output paths before anything runs: each names a file in an existing directory (not a directory),
+/// none is the input file, and no two are the same. `outputs` pairs each option with its path, if given.
+pub(crate) fn check_outputs(input: &Path, outputs: &[(&str, Option<&PathBuf>)]) -> anyhow::Result<()> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let input = canonical(input);
+    let mut seen: Vec<(&str, PathBuf)> = Vec::new();
+    for (option, path) in outputs.iter().filter_map(|(o, p)| p.map(|p| (*o, p))) {
+        if path.is_dir() {
+            anyhow::bail!("{option} {}: is a directory, not a file", path.display());
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!("{option} {}: the directory {} does not exist", path.display(), dir.display());
+        }
+        let full = canonical(dir).join(path.file_name().unwrap_or_default());
+        if full == input {
+            anyhow::bail!("{option} {}: is the input file", path.display());
+        }
+        if let Some((other, _)) = seen.iter().find(|(_, p)| *p == full) {
+            anyhow::bail!("{option} {}: is also given to {other}", path.display());
+        }
+        seen.push((option, full));
+    }
+    Ok(())
 }
 
 /// `--list-times` of a Tardis file: streamed, first/last time and rows per hour (a file has one row per quote
@@ -220,6 +250,7 @@ pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
         Some(text) => Some(parse_iso(text).ok_or_else(|| anyhow::anyhow!("--at {text}: not an ISO 8601 time"))?),
         None => None,
     };
+    check_outputs(&args.file, &[("--output", args.output.as_ref())])?;
     if args.list_times {
         if let (SourceFormat::TardisCsv, input) = open_detected(&args.file)? {
             return list_tardis_times(&args.file, input);
@@ -253,7 +284,8 @@ pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
     match &args.output {
         Some(path) => {
-            write_atomically(path, |w| chain_csv::write_chain_csv(&snapshot, w).map_err(std::io::Error::other))?
+            write_atomically(path, |w| chain_csv::write_chain_csv(&snapshot, w).map_err(std::io::Error::other))
+                .with_context(|| format!("writing {}", path.display()))?
         }
         None => chain_csv::write_chain_csv(&snapshot, std::io::stdout().lock())?,
     }
@@ -275,6 +307,7 @@ pub fn run_quotes(args: &QuotesArgs) -> anyhow::Result<String> {
 
 /// `volscope iv`: reads `input`, writes `output` atomically, prints field warnings to stderr.
 pub fn run_iv(input: &Path, output: &Path) -> anyhow::Result<String> {
+    check_outputs(input, &[("--output", Some(&output.to_path_buf()))])?;
     let file = std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     let summary = write_atomically(output, |w| -> anyhow::Result<_> {

@@ -12,28 +12,89 @@ pub fn write_atomically<T, E>(path: &Path, fill: impl FnOnce(&mut BufWriter<File
 where
     E: From<io::Error>,
 {
+    let mut staged = StagedFiles::new();
+    let value = staged.stage(path, fill)?;
+    staged.commit()?;
+    Ok(value)
+}
+
+/// Files written together, all or nothing: each is written to a temporary file beside its target and synced;
+/// [`StagedFiles::commit`] then renames them all into place. Dropped before that (an error, a panic), it
+/// removes its temporary files and no target changes.
+#[derive(Debug, Default)]
+pub struct StagedFiles {
+    /// (temporary file, target), in staging order.
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl StagedFiles {
+    /// Nothing staged yet.
+    pub fn new() -> Self {
+        StagedFiles::default()
+    }
+
+    /// Writes the future content of `path` with `fill` into a synced temporary file beside it; on failure the
+    /// temporary file is removed.
+    pub fn stage<T, E>(&mut self, path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<io::Error>,
+    {
+        let tmp_path = temporary_path(path);
+        let result = (|| {
+            let mut writer = BufWriter::new(File::create(&tmp_path)?);
+            let value = fill(&mut writer)?;
+            writer.flush()?;
+            writer.get_ref().sync_all()?;
+            Ok(value)
+        })();
+        match result {
+            Ok(value) => {
+                self.staged.push((tmp_path, path.to_path_buf()));
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp_path);
+                Err(e)
+            }
+        }
+    }
+
+    /// Renames every staged file over its target.
+    pub fn commit(mut self) -> io::Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut pending = staged.iter();
+        for (tmp, target) in pending.by_ref() {
+            if let Err(e) = fs::rename(tmp, target) {
+                for (tmp, _) in pending {
+                    let _ = fs::remove_file(tmp);
+                }
+                let _ = fs::remove_file(tmp);
+                return Err(io::Error::new(e.kind(), format!("{}: {e}", target.display())));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.staged {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// A temporary file beside `path`, unique per write: two writes of one file in flight (an autosave and a
+/// Save session) never share it.
+fn temporary_path(path: &Path) -> PathBuf {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    // Unique per write: two writes of one file in flight (an autosave and a Save session) never share it.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp_path = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
-    let result = (|| {
-        let mut writer = BufWriter::new(File::create(&tmp_path)?);
-        let value = fill(&mut writer)?;
-        writer.flush()?;
-        writer.get_ref().sync_all()?;
-        drop(writer);
-        fs::rename(&tmp_path, path)?;
-        Ok(value)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp_path);
-    }
-    result
+    dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()))
 }
 
 /// Moves a file that could not be read out of the way, keeping it beside its old place as
@@ -63,6 +124,33 @@ fn free_aside_name(path: &Path, now_ms: i64) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_files_land_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.csv"));
+        fs::write(&a, "old a").unwrap();
+        fs::write(&b, "old b").unwrap();
+        {
+            let mut staged = StagedFiles::new();
+            staged.stage(&a, |w| w.write_all(b"new a")).unwrap();
+            let failed: io::Result<()> = staged.stage(&b, |_| Err(io::Error::other("no")));
+            assert!(failed.is_err());
+        } // dropped without commit
+        assert_eq!(
+            (fs::read_to_string(&a).unwrap(), fs::read_to_string(&b).unwrap()),
+            ("old a".into(), "old b".into())
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
+        let mut staged = StagedFiles::new();
+        staged.stage(&a, |w| w.write_all(b"new a")).unwrap();
+        staged.stage(&b, |w| w.write_all(b"new b")).unwrap();
+        staged.commit().unwrap();
+        assert_eq!(
+            (fs::read_to_string(&a).unwrap(), fs::read_to_string(&b).unwrap()),
+            ("new a".into(), "new b".into())
+        );
+    }
 
     #[test]
     fn an_unreadable_file_is_kept_under_a_new_name() {

@@ -121,11 +121,81 @@ pub enum GridSpec {
     Deltas(Vec<f64>),
 }
 
+// Build a `GridSpec` with [`GridSpec::k`] or [`GridSpec::deltas`] to have it checked.
+
+/// Most points of a surface grid per expiry (a k grid of step 0.0002 over [−1, 1] has 10,001): a grid request
+/// beyond it is an error before anything runs, so no request can make the program allocate without bound.
+pub const MAX_GRID_POINTS: usize = 10_001;
+
+/// Which part of a grid request is wrong (the CLI names its option).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GridField {
+    /// The first k.
+    KMin,
+    /// The last k.
+    KMax,
+    /// The k step.
+    KStep,
+    /// The call deltas.
+    Deltas,
+}
+
+/// A grid request that cannot be honoured: the field and the rule it breaks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridError {
+    /// The field at fault.
+    pub field: GridField,
+    /// The rule it breaks.
+    pub message: String,
+}
+
 impl GridSpec {
-    /// The k points of a K grid (empty for a delta grid).
+    /// A k grid from `min` to `max` in steps of `step`: all finite, `step` > 0, `max` ≥ `min`, at most
+    /// [`MAX_GRID_POINTS`] points.
+    pub fn k(min: f64, max: f64, step: f64) -> Result<GridSpec, GridError> {
+        let fail = |field, message: String| Err(GridError { field, message });
+        for (field, x) in [(GridField::KMin, min), (GridField::KMax, max), (GridField::KStep, step)] {
+            if !x.is_finite() {
+                return fail(field, format!("{x} is not a finite number"));
+            }
+        }
+        if step <= 0.0 {
+            return fail(GridField::KStep, format!("{step} must be positive"));
+        }
+        if max < min {
+            return fail(GridField::KMax, format!("{max} is below the first k {min}"));
+        }
+        let points = (max - min) / step + 1.0;
+        if !(points <= MAX_GRID_POINTS as f64) {
+            return fail(
+                GridField::KStep,
+                format!("{step} over [{min}, {max}] gives {points:.3e} points per expiry; at most {MAX_GRID_POINTS}"),
+            );
+        }
+        Ok(GridSpec::K { min, max, step })
+    }
+
+    /// A grid at call deltas: each in (0, 1), at least one, at most [`MAX_GRID_POINTS`].
+    pub fn deltas(deltas: Vec<f64>) -> Result<GridSpec, GridError> {
+        let fail = |message: String| Err(GridError { field: GridField::Deltas, message });
+        if deltas.is_empty() {
+            return fail("no delta given".to_owned());
+        }
+        if deltas.len() > MAX_GRID_POINTS {
+            return fail(format!("{} deltas; at most {MAX_GRID_POINTS}", deltas.len()));
+        }
+        if let Some(bad) = deltas.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
+            return fail(format!("{bad} is not a call delta strictly between 0 and 1"));
+        }
+        Ok(GridSpec::Deltas(deltas))
+    }
+
+    /// The k points of a K grid (empty for a delta grid or an invalid request).
     fn k_points(&self) -> Vec<f64> {
         match *self {
-            GridSpec::K { min, max, step } if step > 0.0 && max >= min => {
+            GridSpec::K { min, max, step }
+                if step > 0.0 && max >= min && (max - min) / step < MAX_GRID_POINTS as f64 =>
+            {
                 let n = ((max - min) / step + 1e-9).floor() as usize;
                 (0..=n).map(|i| min + i as f64 * step).collect()
             }
@@ -148,7 +218,9 @@ pub fn write_grid_csv<W: Write>(
     w.write_record(GRID_COLUMNS)?;
     for (report, model) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
         let ks = match grid {
-            GridSpec::Deltas(deltas) => deltas.iter().filter_map(|d| k_at_call_delta(*model, report, *d)).collect(),
+            GridSpec::Deltas(deltas) => {
+                deltas.iter().take(MAX_GRID_POINTS).filter_map(|d| k_at_call_delta(*model, report, *d)).collect()
+            }
             _ => grid.k_points(),
         };
         for k in ks {

@@ -25,7 +25,7 @@ mod report;
 pub mod table;
 pub mod tardis;
 
-pub use atomic::{set_aside, write_atomically};
+pub use atomic::{set_aside, write_atomically, StagedFiles};
 pub use csv_input::{ColumnMap, InputError};
 pub use detect::detect;
 pub use load::{

@@ -63,6 +63,14 @@ pub enum BuildError {
     /// Neither the file nor the rows carry a time.
     #[error("the file gives no snapshot time")]
     NoTime,
+    /// A time other than a single-snapshot file's own was asked for (it would move T and every implied vol).
+    #[error("the file holds one snapshot, at {file}; it cannot be seen at {at}")]
+    NotTheFileTime {
+        /// Requested time, ISO 8601.
+        at: String,
+        /// The file's time, ISO 8601.
+        file: String,
+    },
 }
 
 /// Underlyings in the order they first appear.
@@ -197,8 +205,14 @@ fn select_time<'a>(
 ) -> Result<(i64, Vec<&'a RawQuote>), BuildError> {
     let times: Vec<i64> = rows.iter().filter_map(|r| r.time_ms).collect();
     if times.is_empty() {
-        // A single-snapshot file: an explicit time overrides the file's (a user correcting an uncertain stamp).
-        return at_ms.or(file_time_ms).map(|t| (t, rows.to_vec())).ok_or(BuildError::NoTime);
+        // A single-snapshot file is seen at its own time; a time is needed only when the file gives none.
+        return match (file_time_ms, at_ms) {
+            (Some(file), Some(at)) if at != file => {
+                Err(BuildError::NotTheFileTime { at: format_utc(at), file: format_utc(file) })
+            }
+            (Some(t), _) | (None, Some(t)) => Ok((t, rows.to_vec())),
+            (None, None) => Err(BuildError::NoTime),
+        };
     }
     let first = times.iter().copied().min().unwrap_or(0);
     let at = at_ms.unwrap_or_else(|| times.iter().copied().max().unwrap_or(0));

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Sabr, SmileModel, Svi, SviJw};
+use super::{Sabr, SliceInputs, SmileModel, Svi, SviJw};
 use crate::market::ExpirySlice;
 
 /// The per-expiry smile models a user can pick.
@@ -36,12 +36,24 @@ impl ModelKind {
 
     /// The model for one slice.
     pub fn for_slice(self, slice: &ExpirySlice) -> Box<dyn SmileModel> {
+        self.for_inputs(SliceInputs { t_years: slice.t_years, forward: slice.forward })
+    }
+
+    /// The model for a slice's T and forward.
+    pub fn for_inputs(self, inputs: SliceInputs) -> Box<dyn SmileModel> {
+        let SliceInputs { t_years, forward } = inputs;
         match self {
             ModelKind::Svi => Box::new(Svi),
-            ModelKind::SviJw => Box::new(SviJw::new(slice.t_years)),
-            ModelKind::Sabr { beta: Some(b) } => Box::new(Sabr::new(slice.t_years, slice.forward).with_fixed_beta(b)),
-            ModelKind::Sabr { beta: None } => Box::new(Sabr::new(slice.t_years, slice.forward)),
+            ModelKind::SviJw => Box::new(SviJw::new(t_years)),
+            ModelKind::Sabr { beta: Some(b) } => Box::new(Sabr::new(t_years, forward).with_fixed_beta(b)),
+            ModelKind::Sabr { beta: None } => Box::new(Sabr::new(t_years, forward)),
         }
+    }
+
+    /// The model on a nominal slice (T = 1 y, F = 1), for what does not depend on the slice: parameter names,
+    /// their limits, a configuration check before any file is read.
+    pub fn nominal(self) -> Box<dyn SmileModel> {
+        self.for_inputs(SliceInputs { t_years: 1.0, forward: 1.0 })
     }
 
     /// Name as accepted by [`ModelKind::parse`].

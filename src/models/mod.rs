@@ -54,6 +54,10 @@ pub trait SmileModel: Send + Sync {
     /// Default (lower, upper) bounds per parameter for this slice.
     fn default_bounds(&self) -> Vec<(f64, f64)>;
 
+    /// The range each parameter can take on any slice (ρ ∈ [−1, 1], a volatility > 0): a bound or fixed
+    /// value outside it is a configuration error, found before any file is read.
+    fn param_limits(&self) -> Vec<(f64, f64)>;
+
     /// Implied vol σ(k) = √(w(k)/T); NaN where w is not positive.
     fn implied_vol(&self, params: &[f64], k: f64, t_years: f64) -> f64 {
         let w = self.total_variance(params, k);

@@ -245,6 +245,11 @@ impl SmileModel for Sabr {
         Ok(())
     }
 
+    /// α > 0, β ∈ [0, 1], ρ ∈ [−1, 1], ν ≥ 0.
+    fn param_limits(&self) -> Vec<(f64, f64)> {
+        vec![(f64::MIN_POSITIVE, f64::INFINITY), (0.0, 1.0), (-1.0, 1.0), (0.0, f64::INFINITY)]
+    }
+
     /// alpha: ATM vol 1 %–1000 % in F^(1−β) units (for the fixed β, or spanning β ∈ [0, 1] when β is free);
     /// beta: (β, β) when fixed, else [0, 1]; rho: [−0.999, 0.999]; nu: [0, 10].
     fn default_bounds(&self) -> Vec<(f64, f64)> {

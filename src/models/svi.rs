@@ -106,6 +106,17 @@ impl SmileModel for Svi {
         }
     }
 
+    /// b ≥ 0, ρ ∈ [−1, 1], σ > 0; a and m are free.
+    fn param_limits(&self) -> Vec<(f64, f64)> {
+        vec![
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (0.0, f64::INFINITY),
+            (-1.0, 1.0),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (f64::MIN_POSITIVE, f64::INFINITY),
+        ]
+    }
+
     fn default_bounds(&self) -> Vec<(f64, f64)> {
         vec![(-1.0, 4.0), (0.0, 2.0), (-0.999, 0.999), (-2.0, 2.0), (1e-4, 4.0)]
     }

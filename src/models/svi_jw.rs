@@ -181,6 +181,12 @@ impl SmileModel for SviJw {
         Svi.check_domain(&raw.to_array()).map_err(|e| format!("raw SVI of these JW parameters: {e}"))
     }
 
+    /// v > 0, p, c, ṽ ≥ 0; ψ is free.
+    fn param_limits(&self) -> Vec<(f64, f64)> {
+        let positive = (0.0, f64::INFINITY);
+        vec![(f64::MIN_POSITIVE, f64::INFINITY), (f64::NEG_INFINITY, f64::INFINITY), positive, positive, positive]
+    }
+
     /// v, ṽ ∈ [0 or 1e-4, 25] (vol up to 500 %); p, c ∈ (0, 2/√(0.01·t)] (Lee's bound b(1 ± ρ) ≤ 2 at
     /// an ATM vol of 10 %); ψ between −p_max/2 and c_max/2.
     fn default_bounds(&self) -> Vec<(f64, f64)> {

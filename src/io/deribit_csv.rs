@@ -92,8 +92,11 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
         };
         let row = table.row(line);
         match parse_row(&row, &cols, &mut times, &mut names) {
-            Ok((quote, time)) => {
+            Ok((quote, time, warning)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
+                if let Some(warning) = warning {
+                    chain.report.warn_line(warning, quote.line);
+                }
                 chain.push(quote);
             }
             Err(e) => chain.report.reject_with("unreadable field", e),
@@ -132,22 +135,33 @@ impl TimeCache {
     }
 }
 
+/// One row: the quote, the snapshot time, and a warning about its `expiry_datetime` when it contradicts the
+/// instrument name (whose expiry is used: the name is the exchange's identity of the option) or is not a date.
 fn parse_row(
     row: &Row<'_>,
     c: &Columns,
     times: &mut TimeCache,
     names: &mut NameCache,
-) -> Result<(RawQuote, i64), InputError> {
+) -> Result<(RawQuote, i64, Option<&'static str>), InputError> {
     let time = times.parse(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);
     let kind = OptionKind::parse(kind_text)
         .ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
-    let expiry = times
-        .parse(row.text(c.expiry))
-        .or_else(|| parse_instrument(instrument).map(|i| i.expiry_ms))
-        .ok_or_else(|| row.error(c.expiry, "not an ISO 8601 time"))?;
+    let named = parse_instrument(instrument).map(|i| i.expiry_ms);
+    let column = times.parse(row.text(c.expiry));
+    let (expiry, warning) = match (named, column) {
+        (Some(n), Some(c)) if n != c => {
+            (n, Some("expiry_datetime contradicts the instrument name (the name's expiry is used)"))
+        }
+        (Some(n), None) if !row.text(c.expiry).is_empty() => {
+            (n, Some("expiry_datetime is not an ISO 8601 time (the instrument name's expiry is used)"))
+        }
+        (Some(n), _) => (n, None),
+        (None, Some(c)) => (c, None),
+        (None, None) => return Err(row.error(c.expiry, "not an ISO 8601 time")),
+    };
     let underlying = underlying_of(instrument, row, c);
     let premium = if underlying.contains("_USD") { PremiumCurrency::Quote } else { PremiumCurrency::Coin };
     let mut q = RawQuote::new(row.line, names.get(underlying), instrument, expiry, strike, kind, premium);
@@ -160,5 +174,5 @@ fn parse_row(
     q.exchange_delta = row.opt_f64_in(c.delta)?;
     q.open_interest = row.opt_f64_in(c.open_interest)?;
     q.index_price = positive(row.opt_f64_in(c.index)?);
-    Ok((q, time))
+    Ok((q, time, warning))
 }

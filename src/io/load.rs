@@ -90,8 +90,17 @@ impl RawChain {
         }
     }
 
-    /// Adds a loaded row.
+    /// Adds a loaded row, unless it holds an impossible value (a strike that is not a positive number, a time
+    /// outside [`SANE_YEARS`]): then it is rejected with its line. A row whose instrument name contradicts
+    /// its expiry, strike or type columns loads with a warning naming its line (the columns are used).
     pub fn push(&mut self, row: RawQuote) {
+        if let Err(problem) = check_row(&row) {
+            self.report.reject_with("impossible value", problem);
+            return;
+        }
+        if let Some(what) = contradiction(&row) {
+            self.report.warn_line(what, row.line);
+        }
         self.report.rows_loaded += 1;
         self.rows.push(row);
     }
@@ -114,8 +123,57 @@ impl RawChain {
             }
         }
         let mut snapshot = build_snapshot(&self.rows, self.file_time_ms, self.row_times, self.format.name(), options)?;
-        snapshot.warnings.extend(self.report.notes.iter().cloned());
+        snapshot.warnings.extend(self.report.all_notes());
         Ok(snapshot)
+    }
+}
+
+/// Years a file's times may lie in (snapshot times, expiries): a time outside them is a typo or a unit
+/// error (a timestamp in µs read as ms), never data.
+pub const SANE_YEARS: (i64, i64) = (1990, 2199);
+
+/// `Err` naming the problem when `ms` lies outside [`SANE_YEARS`].
+pub fn check_time(what: &str, ms: i64) -> Result<(), String> {
+    let (first, last) = SANE_YEARS;
+    let lo = crate::market::time::utc_ms(first, 1, 1, 0, 0, 0);
+    let hi = crate::market::time::utc_ms(last + 1, 1, 1, 0, 0, 0);
+    if (lo..hi).contains(&ms) {
+        Ok(())
+    } else {
+        let year = crate::market::time::civil_from_days(ms.div_euclid(crate::market::time::MS_PER_DAY)).0;
+        Err(format!("{what} in year {year} lies outside {first}–{last}"))
+    }
+}
+
+/// The impossible values of a row, located by its line.
+fn check_row(row: &RawQuote) -> Result<(), InputError> {
+    let at = |name: &str, message: String| InputError {
+        line: row.line,
+        column: None,
+        column_name: Some(name.to_owned()),
+        message: format!("{}: {message}", row.instrument),
+    };
+    if !(row.strike.is_finite() && row.strike > 0.0) {
+        return Err(at("strike", format!("strike {} is not a positive number", row.strike)));
+    }
+    check_time("expiry", row.expiry_ms).map_err(|m| at("expiry", m))?;
+    if let Some(t) = row.time_ms {
+        check_time("timestamp", t).map_err(|m| at("timestamp", m))?;
+    }
+    Ok(())
+}
+
+/// Which column of a row contradicts its instrument name, if any.
+fn contradiction(row: &RawQuote) -> Option<&'static str> {
+    let named = crate::market::parse_instrument(&row.instrument)?;
+    if named.expiry_ms != row.expiry_ms {
+        Some("the expiry column contradicts the instrument name (the column is used)")
+    } else if (named.strike - row.strike).abs() > 1e-9 * row.strike.abs() {
+        Some("the strike column contradicts the instrument name (the column is used)")
+    } else if named.kind != row.kind {
+        Some("the call/put column contradicts the instrument name (the column is used)")
+    } else {
+        None
     }
 }
 
@@ -264,6 +322,9 @@ pub fn load_reader<R: Read>(input: R, format: SourceFormat, options: &LoadOption
     }
     if chain.report.rows_read == 0 {
         return Err(InputError::at_line(2, "no data rows: the file has a header (or an empty list of records) only"));
+    }
+    if let Some(t) = chain.file_time_ms {
+        check_time("the file's snapshot time", t).map_err(|m| InputError::at_line(0, m))?;
     }
     Ok(chain)
 }

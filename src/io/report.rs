@@ -26,7 +26,12 @@ pub struct LoadReport {
     pub problem_count: usize,
     /// What the format cannot provide or what the loader assumed (e.g. "no bid/ask: marks only").
     pub notes: Vec<String>,
+    /// Rows loaded with a warning, by warning → (number of rows, their first line numbers).
+    pub warned: BTreeMap<String, (usize, Vec<u64>)>,
 }
+
+/// How many line numbers a warning keeps (its row count stays exact).
+const MAX_WARNED_LINES: usize = 8;
 
 impl LoadReport {
     /// An empty report for a format.
@@ -62,6 +67,26 @@ impl LoadReport {
         }
     }
 
+    /// A row that loads with a warning (a contradiction between its columns, a field that was ignored).
+    pub fn warn_line(&mut self, warning: &str, line: u64) {
+        let (count, lines) = self.warned.entry(warning.to_owned()).or_default();
+        *count += 1;
+        if lines.len() < MAX_WARNED_LINES {
+            lines.push(line);
+        }
+    }
+
+    /// The notes, then one line per row warning with its count and first lines.
+    pub fn all_notes(&self) -> Vec<String> {
+        let warned = self.warned.iter().map(|(warning, (count, lines))| {
+            let shown: Vec<String> = lines.iter().map(u64::to_string).collect();
+            let more = if *count > lines.len() { ", …" } else { "" };
+            let rows = if *count == 1 { "1 row".to_owned() } else { format!("{count} rows") };
+            format!("{warning}: {rows} (line {}{more})", shown.join(", "))
+        });
+        self.notes.iter().cloned().chain(warned).collect()
+    }
+
     /// Number of rejected rows.
     pub fn rejected_count(&self) -> usize {
         self.rejected.values().map(Vec::len).sum()
@@ -84,7 +109,7 @@ impl LoadReport {
         for p in self.problems.iter().take(10) {
             out.push_str(&format!("\n  {p}"));
         }
-        for n in &self.notes {
+        for n in self.all_notes() {
             out.push_str(&format!("\n  note: {n}"));
         }
         out

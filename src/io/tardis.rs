@@ -578,28 +578,37 @@ underlying_price,delta,gamma,vega,theta,rho";
 
     #[test]
     fn keeps_latest_per_symbol_and_tolerates_crlf() {
-        let row = |sym: &str, ts: i64, bid: &str| {
-            format!("deribit,{sym},{ts},{ts},call,100,1700000000000000,,,{bid},1,50,,,,,,index_price,90,,,,,\r\n")
+        // Times in ms after an hour-aligned base in 2020 (times before 1990 are rejected as impossible).
+        const BASE_MS: i64 = 1_600_000_000_000 - 1_600_000_000_000 % 3_600_000;
+        let row = |sym: &str, ms: i64, bid: &str| {
+            let ts = (BASE_MS + ms) * 1000;
+            format!("deribit,{sym},{ts},{ts},call,100,1900000000000000,,,{bid},1,50,,,,,,index_price,90,,,,,\r\n")
         };
         let text = format!(
             "{HEADER}\r\n{}{}{}{}",
-            row("BTC-1JAN30-100-C", 1_000_000, "0.1"),
-            row("BTC-1JAN30-100-C", 2_000_000, "0.2"),
-            row("BTC-1JAN30-200-C", 2_500_000, "0.3"),
-            row("BTC-1JAN30-100-C", 3_000_000, "0.4"),
+            row("BTC-1JAN30-100-C", 1_000, "0.1"),
+            row("BTC-1JAN30-100-C", 2_000, "0.2"),
+            row("BTC-1JAN30-200-C", 2_500, "0.3"),
+            row("BTC-1JAN30-100-C", 3_000, "0.4"),
         );
-        let chain = load(text.as_bytes(), Some(2_000)).unwrap();
+        let chain = load(text.as_bytes(), Some(BASE_MS + 2_000)).unwrap();
         assert_eq!(chain.rows.len(), 1);
-        assert_eq!((chain.rows[0].bid, chain.rows[0].time_ms, chain.rows[0].line), (Some(0.2), Some(2_000), 3));
+        assert_eq!(
+            (chain.rows[0].bid, chain.rows[0].time_ms, chain.rows[0].line),
+            (Some(0.2), Some(BASE_MS + 2_000), 3)
+        );
         assert_eq!(chain.rows[0].index_price, Some(90.0));
         assert_eq!(chain.rows[0].exchange_iv.bid, Some(0.5));
         assert_eq!((chain.report.rows_read, chain.report.rows_loaded), (4, 1));
         let all = load(text.as_bytes(), None).unwrap();
         assert_eq!(all.rows.iter().map(|r| r.bid).collect::<Vec<_>>(), vec![Some(0.3), Some(0.4)]);
-        assert_eq!(all.file_time_ms, Some(3_000));
+        assert_eq!(all.file_time_ms, Some(BASE_MS + 3_000));
         let times = list_times(text.as_bytes()).unwrap();
-        assert_eq!((times.first_ms, times.last_ms, times.rows, times.sorted), (Some(1_000), Some(3_000), 4, true));
-        assert_eq!(times.minutes, vec![(0, 4)]);
+        assert_eq!(
+            (times.first_ms, times.last_ms, times.rows, times.sorted),
+            (Some(BASE_MS + 1_000), Some(BASE_MS + 3_000), 4, true)
+        );
+        assert_eq!(times.minutes, vec![(BASE_MS, 4)]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::chain::{ExpirySlice, ForwardSource, Snapshot};
 use super::forward::{forward_from_delta, mark_parity_forward, parity_forward, ParityPair, FORWARD_DISAGREEMENT_WARN};
 use super::outliers::mark_outliers;
-use super::quote::{PremiumCurrency, Quote, QuoteSide, QuoteStatus};
+use super::quote::{PremiumCurrency, Quote, QuoteSide, QuoteStatus, MAX_ABS_LOG_MONEYNESS};
 use super::raw::RawQuote;
 use super::time::{format_utc, DayCount};
 use crate::pricing::{black_delta, implied_vol, price, IvStatus, OptionKind, OptionSpec};
@@ -297,10 +297,17 @@ impl SliceContext<'_> {
             ));
         }
         if matches!(fwd.source, ForwardSource::Index) && t_years > 0.0 {
-            warnings.push(format!(
-                "expiry {}: no forward in the file and no parity fit: using the index",
-                format_utc(expiry_ms)
-            ));
+            warnings.push(match self.index_price {
+                Some(_) => format!(
+                    "expiry {}: no forward in the file, no parity fit and no usable deltas: using the index",
+                    format_utc(expiry_ms)
+                ),
+                None => format!(
+                    "expiry {}: no forward in the file, no parity fit, no usable deltas and no index: no forward, \
+                     so no implied vol",
+                    format_utc(expiry_ms)
+                ),
+            });
         }
         let own_forward = !matches!(fwd.source, ForwardSource::ExchangeMarks { .. });
         let pricing = SlicePricing { expiry_ms, t_years, forward: fwd.forward, discount, own_forward };
@@ -390,6 +397,8 @@ impl SliceContext<'_> {
             QuoteStatus::Expired
         } else if duplicate {
             QuoteStatus::Duplicate
+        } else if !((row.strike / forward_used).ln().abs() <= MAX_ABS_LOG_MONEYNESS) {
+            QuoteStatus::StrikeOutOfRange
         } else {
             two_sided_status(&bid, &ask)
         };

@@ -44,7 +44,14 @@ pub enum QuoteStatus {
     IvFailed,
     /// Two-sided, but its vol stands far from its neighbours' (a stale "cabinet" quote or a vol cliff).
     Outlier,
+    /// The strike is implausibly far from the forward (|ln(K/F)| > [`MAX_ABS_LOG_MONEYNESS`]): a typo or a
+    /// unit error, never used (its implied vol would mean nothing).
+    StrikeOutOfRange,
 }
+
+/// Largest |k| = |ln(K/F)| a usable quote can have (K/F between 0.0067 and 148; real chains stay within
+/// |k| < 4: SPX 100 strikes at F 4,400 are k = −3.8).
+pub const MAX_ABS_LOG_MONEYNESS: f64 = 5.0;
 
 impl QuoteStatus {
     /// snake_case name as written to files.
@@ -62,6 +69,7 @@ impl QuoteStatus {
             QuoteStatus::AboveMaximum => "above_maximum",
             QuoteStatus::IvFailed => "iv_failed",
             QuoteStatus::Outlier => "outlier",
+            QuoteStatus::StrikeOutOfRange => "strike_out_of_range",
         }
     }
 

@@ -193,3 +193,62 @@ fn output_errors_name_the_path() {
     let run = volscope().args(["sample", "-o", "/nonexistent/dir/s.csv"]).output().unwrap();
     assert_error(&run, &["/nonexistent/dir/s.csv"]);
 }
+
+/// `volscope quotes FILE` on a file of `content`.
+fn quotes_on(content: &[u8]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("input.csv");
+    std::fs::write(&file, content).unwrap();
+    volscope().arg("quotes").arg(&file).arg("-o").arg(dir.path().join("q.csv")).output().unwrap()
+}
+
+#[test]
+fn binary_input_is_one_short_line() {
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_volscope")).unwrap();
+    assert_error(&quotes_on(&elf[..1 << 20]), &["binary content", "NUL byte"]);
+    assert_error(&quotes_on(&[0u8; 4096]), &["binary content"]);
+    let mut nul_field = volscope::sample::SAMPLE_CSV.as_bytes()[..400].to_vec();
+    nul_field.extend_from_slice(b"\0\0\0");
+    assert_error(&quotes_on(&nul_field), &["binary content", "byte 401"]);
+    // A gzip bomb of NUL bytes: refused from its first decompressed bytes.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &vec![0u8; 64 << 20]).unwrap();
+    assert_error(&quotes_on(&gz.finish().unwrap()), &["binary content"]);
+}
+
+#[test]
+fn a_fifty_megabyte_line_is_one_short_line() {
+    let mut content = b"timestamp,instrument_name,strike\n".to_vec();
+    content.extend(std::iter::repeat_n(b'7', 50 << 20));
+    content.push(b'\n');
+    let run = quotes_on(&content);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(run.stderr.len() < 2_000, "{} bytes: {}", run.stderr.len(), String::from_utf8_lossy(&run.stderr[..500]));
+    let mut header = vec![b'x'; 50 << 20];
+    header.push(b'\n');
+    assert_error(&quotes_on(&header), &["unrecognised header", "bytes in all"]);
+}
+
+#[test]
+fn a_file_with_cr_line_ends_reads_like_lf() {
+    let lf = quotes_on(volscope::sample::SAMPLE_CSV.as_bytes());
+    let cr = quotes_on(volscope::sample::SAMPLE_CSV.replace('\n', "\r").as_bytes());
+    assert!(cr.status.success(), "{}", String::from_utf8_lossy(&cr.stderr));
+    let summary = |run: &Output| String::from_utf8_lossy(&run.stderr).lines().next().unwrap_or("").to_owned();
+    assert_eq!(summary(&cr), summary(&lf), "the same rows read and loaded");
+    assert!(summary(&cr).contains("1382 loaded") || summary(&cr).contains("loaded"), "{}", summary(&cr));
+}
+
+#[test]
+fn an_hourly_file_without_deltas_or_index_says_so() {
+    let header = "date,instrument_name,expiry_name,expiry_date,strike,type,volume,open_interest,rho,theta,vega,gamma,\
+                  delta,bid_iv,ask_iv,mark_iv";
+    let row = |strike: u32, kind: &str, c: char| {
+        format!("2026-01-23T01:00:00.000000,BTC-13FEB26-{strike}-{c},13FEB26,2026-02-13,{strike}.0,{kind},1,1,0,0,0,0,,35.0,36.0,35.5")
+    };
+    let text = format!("{header}\n{}\n{}\n", row(100000, "call", 'C'), row(90000, "put", 'P'));
+    let run = quotes_on(text.as_bytes());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("no index: no forward, so no implied vol"), "{stderr}");
+    assert!(!stderr.contains("using the index"), "{stderr}");
+}

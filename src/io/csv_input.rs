@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+/// Longest message an [`InputError`] displays (longer ones, quoting a huge field, are cut).
+const MAX_MESSAGE_CHARS: usize = 400;
+
 /// A problem in an input file, located by 1-based line and (when known) 1-based column.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
 pub struct InputError {
@@ -27,10 +30,12 @@ impl fmt::Display for InputError {
                 None => location.push(format!("column {col}")),
             }
         }
+        // A message quotes what it saw: kept to one readable line whatever the input held.
+        let message = super::excerpt(&self.message, MAX_MESSAGE_CHARS);
         if location.is_empty() {
-            f.write_str(&self.message)
+            f.write_str(&message)
         } else {
-            write!(f, "{}: {}", location.join(", "), self.message)
+            write!(f, "{}: {}", location.join(", "), message)
         }
     }
 }

@@ -6,6 +6,7 @@ use super::load::SourceFormat;
 ///
 /// Returns a message naming what was seen and what is supported when nothing matches.
 pub fn detect(prefix: &[u8]) -> Result<SourceFormat, String> {
+    check_text(prefix)?;
     let text = String::from_utf8_lossy(prefix);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
@@ -15,6 +16,25 @@ pub fn detect(prefix: &[u8]) -> Result<SourceFormat, String> {
         return detect_json(trimmed);
     }
     detect_csv(&text)
+}
+
+/// Binary content (an executable, an image, a block of NUL bytes) is refused in one short line: a NUL byte,
+/// or more than 1 % control bytes other than tab and line ends.
+fn check_text(prefix: &[u8]) -> Result<(), String> {
+    let is_control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f;
+    let nul = prefix.iter().position(|b| *b == 0);
+    let controls = prefix.iter().filter(|b| is_control(b)).count();
+    if nul.is_some() || controls * 100 > prefix.len() {
+        let at = nul.or_else(|| prefix.iter().position(is_control)).unwrap_or(0);
+        let start: Vec<String> = prefix.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        return Err(format!(
+            "binary content, not a text file (a {} byte at byte {}); its first bytes are {}",
+            if nul.is_some() { "NUL" } else { "control" },
+            at + 1,
+            start.join(" ")
+        ));
+    }
+    Ok(())
 }
 
 /// JSON: decided by the field names the exchanges document.
@@ -70,7 +90,7 @@ fn detect_csv(text: &str) -> Result<SourceFormat, String> {
             "line 1: unrecognised header ({}); supported: Deribit collector CSV, Deribit book summary CSV/JSON, Deribit \
              hourly IV CSV, Tardis options_chain CSV, CBOE quotedata CSV, Binance marks CSV, OKX/Bybit/Binance JSON, and \
              the generic CSV (expiry, strike, type, bid, ask, ... — see README)",
-            shown.join(",")
+            super::excerpt(&shown.join(","), 200)
         ))
     }
 }

@@ -258,8 +258,34 @@ pub fn open_detected_with_progress(
     let mut reader = super::gz::maybe_gunzip(counted).map_err(io_err)?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut prefix).map_err(io_err)?;
+    let cr_only = has_cr_line_ends_only(&prefix);
+    if cr_only {
+        cr_to_lf(&mut prefix);
+    }
     let format = super::detect::detect(&prefix).map_err(|message| LoadError::UnknownFormat { path: name, message })?;
-    Ok((format, Box::new(std::io::Cursor::new(prefix).chain(reader))))
+    let input = std::io::Cursor::new(prefix).chain(reader);
+    Ok((format, if cr_only { Box::new(CrToLf(input)) } else { Box::new(input) }))
+}
+
+/// `true` when the text's lines end with a lone CR (classic Mac OS): a CR and no LF in the first bytes.
+fn has_cr_line_ends_only(prefix: &[u8]) -> bool {
+    prefix.contains(&b'\r') && !prefix.contains(&b'\n')
+}
+
+/// Turns every CR into LF (for text whose lines end with a lone CR).
+fn cr_to_lf(bytes: &mut [u8]) {
+    bytes.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+}
+
+/// A reader of text whose lines end with a lone CR, giving LF line ends.
+struct CrToLf<R>(R);
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        cr_to_lf(&mut buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Reads a whole file (decompressing gzip) and loads it; Tardis files are streamed.
@@ -295,6 +321,15 @@ fn unless_cancelled<T>(path: &Path, progress: &LoadProgress, result: Result<T, L
 
 /// Loads in-memory content (detecting the format).
 pub fn load_bytes(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<RawChain, LoadError> {
+    let translated;
+    let bytes = if has_cr_line_ends_only(&bytes[..bytes.len().min(SNIFF_BYTES)]) {
+        let mut copy = bytes.to_vec();
+        cr_to_lf(&mut copy);
+        translated = copy;
+        &translated[..]
+    } else {
+        bytes
+    };
     let sniff = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let format =
         super::detect::detect(sniff).map_err(|message| LoadError::UnknownFormat { path: name.to_owned(), message })?;

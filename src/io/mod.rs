@@ -33,5 +33,19 @@ pub use load::{
     load_reader, open_detected, open_detected_with_progress, open_snapshot, snapshot_times, tardis_snapshot_times,
     LoadError, LoadOptions, RawChain, SourceFormat,
 };
+/// `text` for a one-line message: control characters escaped, at most `max_chars` characters, and a note of
+/// the full length when cut (a 50 MB line or a binary file never floods a terminal).
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect();
+    if escaped.chars().count() <= max_chars {
+        return escaped;
+    }
+    let cut: String = escaped.chars().take(max_chars).collect();
+    format!("{cut}… ({} bytes in all)", text.len())
+}
+
 pub use progress::{LoadProgress, ProgressReader, CANCELLED_MESSAGE};
 pub use report::LoadReport;

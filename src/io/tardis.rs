@@ -118,7 +118,7 @@ fn gunzip_if_needed<'r, R: Read + 'r>(mut input: R) -> std::io::Result<Box<dyn R
     (&mut input).take(2).read_to_end(&mut head)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let whole = Cursor::new(head).chain(input);
-    Ok(if gzip { Box::new(flate2::read::MultiGzDecoder::new(whole)) } else { Box::new(whole) })
+    Ok(if gzip { Box::new(super::gz::gunzip_guarded(whole)) } else { Box::new(whole) })
 }
 
 fn io_error(line: u64, e: &std::io::Error) -> InputError {

@@ -76,3 +76,17 @@ impl<'a> Record<'a> {
         self.text(key).ok_or_else(|| self.error(key, "missing, a string is required"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_deeper_than_128_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("recursion limit exceeded"), "{err}");
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+}

@@ -18,7 +18,7 @@ for f in "${files[@]}"; do
       --residuals "$out/$name.$model.res.csv" >/dev/null 2>"$out/$name.$model.log" || true
     # Wall times differ between runs.
     [[ -f "$out/$name.$model.json" ]] && sed -i -E 's/"fit_time_us": [0-9.e+-]+/"fit_time_us": 0/' "$out/$name.$model.json"
-    sed -i -E 's/ +[0-9]+ µs//' "$out/$name.$model.log"
+    sed -i -E -e 's/ +[0-9]+ µs//' -e "s|$out/|OUT/|g" "$out/$name.$model.log"
   done
 done
 echo "wrote $(ls "$out" | wc -l) files to $out"

@@ -643,7 +643,7 @@ mod tests {
             instrument: String::new(),
             strike: k.exp(),
             k,
-            kind: "call".into(),
+            kind: crate::pricing::OptionKind::Call,
             bid_iv: None,
             ask_iv: None,
             mid_iv: None,

@@ -58,7 +58,7 @@ fn every_real_expiry_fits() {
             for r in &live {
                 let two_sided = r.residuals.iter().filter(|q| q.inside_spread.is_some());
                 for q in two_sided {
-                    let otm = (q.kind == "put" && q.k < 0.0) || (q.kind == "call" && q.k >= 0.0);
+                    let otm = (q.kind.as_str() == "put" && q.k < 0.0) || (q.kind.as_str() == "call" && q.k >= 0.0);
                     if otm {
                         counted += 1;
                         inside += usize::from(q.inside_spread == Some(true));
@@ -68,7 +68,9 @@ fn every_real_expiry_fits() {
                     .residuals
                     .iter()
                     .filter_map(|q| match &q.used {
-                        QuoteUse::Excluded(why) if !why.starts_with("status") && why != "in the money" => {
+                        QuoteUse::Excluded(why)
+                            if !why.to_string().starts_with("status") && why.to_string() != "in the money" =>
+                        {
                             Some(format!("{} ({why})", q.instrument))
                         }
                         _ => None,

@@ -13,12 +13,14 @@ use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
 use volscope::calibrate::{
-    ButterflySummary, FitConfig, FitStatus, Loss, Objective, QuoteResidual, QuoteSelection, QuoteUse, SliceFitReport,
-    Solver, Weighting,
+    ButterflySummary, Exclusion, FitConfig, FitStatus, Loss, Objective, QuoteResidual, QuoteSelection, QuoteUse,
+    SliceFitReport, Solver, Weighting,
 };
 use volscope::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec, RESIDUAL_COLUMNS};
 use volscope::json_num::Num;
+use volscope::market::QuoteStatus;
 use volscope::models::{ModelKind, SmileModel, Svi};
+use volscope::pricing::OptionKind;
 use volscope::session::{EditState, Session, SliceSetup, SESSION_VERSION};
 
 /// Any f64, with the special values drawn often.
@@ -44,6 +46,22 @@ fn text() -> impl Strategy<Value = String> {
     ".{0,10}"
 }
 
+fn exclusion() -> BoxedStrategy<Exclusion> {
+    prop_oneof![
+        proptest::sample::select(QuoteStatus::ALL.to_vec()).prop_map(Exclusion::Status),
+        Just(Exclusion::InTheMoney),
+        Just(Exclusion::NoMidIv),
+        Just(Exclusion::User),
+        Just(Exclusion::OutsideKRange),
+        Just(Exclusion::NoDelta),
+        Just(Exclusion::OutsideDeltaRange),
+        // One decimal is what the text keeps.
+        (0..10_000u32).prop_map(|m| Exclusion::WideSpread { multiple: f64::from(m) / 10.0 }),
+        "[a-z ]{1,12}".prop_map(|t| Exclusion::from(t.as_str())),
+    ]
+    .boxed()
+}
+
 fn status() -> BoxedStrategy<FitStatus> {
     prop_oneof![
         Just(FitStatus::Converged),
@@ -57,10 +75,10 @@ fn status() -> BoxedStrategy<FitStatus> {
 
 fn residual() -> BoxedStrategy<QuoteResidual> {
     (
-        (text(), num(), num(), text()),
+        (text(), num(), num(), prop_oneof![Just(OptionKind::Call), Just(OptionKind::Put)]),
         (opt_num(), opt_num(), opt_num(), opt_num(), opt_num(), opt_num()),
         option::of(any::<bool>()),
-        prop_oneof![Just(QuoteUse::Used), text().prop_map(QuoteUse::Excluded)],
+        prop_oneof![Just(QuoteUse::Used), exclusion().prop_map(QuoteUse::Excluded)],
     )
         .prop_map(|((instrument, strike, k, kind), (bid, ask, mid, model, vol_pts, spread), inside, used)| {
             QuoteResidual {

@@ -15,7 +15,7 @@ use std::time::Instant;
 use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
 use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
-use super::report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
+use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 use super::svi_start::quasi_explicit_starts;
 // SABR starts (declared here rather than in calibrate/mod.rs; `pub mod sabr_start;` there would export it).
 use super::sabr_start::sabr_starts;
@@ -218,19 +218,19 @@ fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
         .iter()
         .map(|q| {
             let reason = if q.status != QuoteStatus::Ok {
-                Some(format!("status {}", q.status))
+                Some(Exclusion::Status(q.status))
             } else if config.selection == QuoteSelection::OtmOnly && !q.is_otm() {
-                Some("in the money".to_owned())
+                Some(Exclusion::InTheMoney)
             } else if !q.mid.iv.is_some_and(|v| v.is_finite() && v > 0.0) {
-                Some("no mid IV".to_owned())
+                Some(Exclusion::NoMidIv)
             } else if excluded(q) {
-                Some("excluded by user".to_owned())
+                Some(Exclusion::User)
             } else if config.k_range.is_some_and(|(lo, hi)| !(q.k >= lo && q.k <= hi)) {
-                Some("outside k range".to_owned())
+                Some(Exclusion::OutsideKRange)
             } else if let Some((lo, hi)) = config.abs_delta_range {
                 match q.delta {
-                    None => Some("no delta (|delta| range set)".to_owned()),
-                    Some(d) if !(d.abs() >= lo && d.abs() <= hi) => Some("outside |delta| range".to_owned()),
+                    None => Some(Exclusion::NoDelta),
+                    Some(d) if !(d.abs() >= lo && d.abs() <= hi) => Some(Exclusion::OutsideDeltaRange),
                     _ => None,
                 }
             } else {
@@ -251,7 +251,9 @@ fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
             for (q, u) in slice.quotes.iter().zip(uses.iter_mut()) {
                 let s = spread(q);
                 if *u == QuoteUse::Used && s > multiple * med {
-                    *u = QuoteUse::Excluded(format!("bid/ask vol spread {:.1}× the median", s / med));
+                    // Kept to the one decimal its text shows, so that a saved report reads back equal.
+                    let multiple = (10.0 * s / med).round() / 10.0;
+                    *u = QuoteUse::Excluded(Exclusion::WideSpread { multiple });
                 }
             }
         }
@@ -826,7 +828,7 @@ fn fill_statistics(model: &dyn SmileModel, slice: &ExpirySlice, uses: &[QuoteUse
             instrument: q.instrument.to_string(),
             strike: q.strike,
             k: q.k,
-            kind: q.kind.as_str().to_owned(),
+            kind: q.kind,
             bid_iv: q.bid.iv,
             ask_iv: q.ask.iv,
             mid_iv: q.mid.iv,

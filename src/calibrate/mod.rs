@@ -3,7 +3,7 @@
 
 pub mod report;
 
-pub use report::{ButterflySummary, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
+pub use report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 
 pub mod config;
 pub mod fit;

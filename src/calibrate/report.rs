@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::market::QuoteStatus;
+use crate::pricing::OptionKind;
+
 /// How a slice fit ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -43,13 +46,105 @@ impl FitStatus {
 }
 
 /// Why a quote did or did not take part in a fit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuoteUse {
     /// In the fit.
     Used,
-    /// Left out; the reason (`status no_bid`, `in the money`, `outside k range`, `excluded by user`, …).
-    Excluded(String),
+    /// Left out, and why.
+    Excluded(Exclusion),
+}
+
+/// Why a quote was left out of a fit. Written (fit.json, res.csv, sessions) as the text of its `Display`
+/// (`status no_bid`, `in the money`, `excluded by user`, …), and read back from it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Exclusion {
+    /// Its status is not `ok` (`status no_bid`).
+    Status(QuoteStatus),
+    /// In the money while the fit takes out-of-the-money quotes only (`in the money`).
+    InTheMoney,
+    /// No mid implied vol (`no mid IV`).
+    NoMidIv,
+    /// The user excluded it (`excluded by user`).
+    User,
+    /// Outside the configuration's k range (`outside k range`).
+    OutsideKRange,
+    /// No delta while a |delta| range is set (`no delta (|delta| range set)`).
+    NoDelta,
+    /// Outside the configuration's |delta| range (`outside |delta| range`).
+    OutsideDeltaRange,
+    /// Its bid/ask vol spread is this multiple of the slice's median (`bid/ask vol spread 7.2× the median`).
+    WideSpread {
+        /// Spread over the median spread, to one decimal.
+        multiple: f64,
+    },
+    /// A reason this version does not know (read from a file written by another).
+    Other(String),
+}
+
+impl Exclusion {
+    /// `true` when the fit's quote filters left it out (k or |delta| range, spread, no mid vol), as opposed to
+    /// the user, the quote's status or the out-of-the-money selection.
+    pub fn is_filter(&self) -> bool {
+        !matches!(self, Exclusion::User | Exclusion::InTheMoney | Exclusion::Status(_))
+    }
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exclusion::Status(s) => write!(f, "status {s}"),
+            Exclusion::InTheMoney => f.write_str("in the money"),
+            Exclusion::NoMidIv => f.write_str("no mid IV"),
+            Exclusion::User => f.write_str("excluded by user"),
+            Exclusion::OutsideKRange => f.write_str("outside k range"),
+            Exclusion::NoDelta => f.write_str("no delta (|delta| range set)"),
+            Exclusion::OutsideDeltaRange => f.write_str("outside |delta| range"),
+            Exclusion::WideSpread { multiple } => write!(f, "bid/ask vol spread {multiple:.1}× the median"),
+            Exclusion::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<&str> for Exclusion {
+    /// Reads the text [`Exclusion`]'s `Display` writes (unknown text is kept as [`Exclusion::Other`]).
+    fn from(text: &str) -> Exclusion {
+        let fixed = [
+            Exclusion::InTheMoney,
+            Exclusion::NoMidIv,
+            Exclusion::User,
+            Exclusion::OutsideKRange,
+            Exclusion::NoDelta,
+            Exclusion::OutsideDeltaRange,
+        ];
+        if let Some(e) = fixed.into_iter().find(|e| e.to_string() == text) {
+            return e;
+        }
+        if let Some(status) = text.strip_prefix("status ").and_then(QuoteStatus::parse) {
+            return Exclusion::Status(status);
+        }
+        let multiple = text
+            .strip_prefix("bid/ask vol spread ")
+            .and_then(|rest| rest.strip_suffix("× the median"))
+            .and_then(|m| m.parse::<f64>().ok());
+        match multiple {
+            Some(multiple) => Exclusion::WideSpread { multiple },
+            None => Exclusion::Other(text.to_owned()),
+        }
+    }
+}
+
+impl Serialize for Exclusion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Exclusion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Exclusion::from(text.as_str()))
+    }
 }
 
 /// One quote's residual after a fit.
@@ -63,8 +158,8 @@ pub struct QuoteResidual {
     /// Log-moneyness k = ln(K/F).
     #[serde(with = "crate::json_num")]
     pub k: f64,
-    /// `call` or `put`.
-    pub kind: String,
+    /// Call or put (written `call` / `put`).
+    pub kind: OptionKind,
     /// Market bid / ask / mid implied vols (decimals), when they exist.
     #[serde(default, with = "crate::json_num")]
     pub bid_iv: Option<f64>,

@@ -88,12 +88,6 @@ const COIN_DECIMALS: usize = 5;
 const USD_DECIMALS: usize = 2;
 /// Radius (pixels) of the ring around the hovered quote.
 const HOVER_RING_PX: f32 = 7.0;
-/// The fit's reason for a quote the user excluded (`calibrate::fit`).
-const USER_EXCLUDED_REASON: &str = "excluded by user";
-/// The fit's reason for an in-the-money quote under the OTM-only selection (drawn as in the money).
-const IN_THE_MONEY_REASON: &str = "in the money";
-/// The prefix of the fit's reason for a quote left out for its status (drawn as not usable).
-const STATUS_REASON_PREFIX: &str = "status ";
 
 /// What the smile's x axis shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -263,7 +257,7 @@ impl QuoteClass {
             return QuoteClass::Unusable;
         }
         if let Some(QuoteUse::Excluded(reason)) = used {
-            if is_filter_reason(reason) {
+            if reason.is_filter() {
                 return QuoteClass::Filtered;
             }
         }
@@ -296,10 +290,6 @@ impl QuoteClass {
 }
 
 /// `true` for a fit's exclusion by a filter: not by the user, the quote's status or the in-the-money rule.
-fn is_filter_reason(reason: &str) -> bool {
-    reason != USER_EXCLUDED_REASON && reason != IN_THE_MONEY_REASON && !reason.starts_with(STATUS_REASON_PREFIX)
-}
-
 /// Which of a quote's points a pick target is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PointKind {

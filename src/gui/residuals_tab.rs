@@ -5,10 +5,9 @@ use egui::{vec2, Align, Id, Layout, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, LineStyle, Plot};
 
 use super::theme;
-use crate::calibrate::{QuoteResidual, QuoteUse, SliceFitReport};
+use crate::calibrate::{Exclusion, QuoteResidual, QuoteUse, SliceFitReport};
+use crate::pricing::OptionKind;
 
-/// The reason the fit gives for a quote the user left out.
-const EXCLUDED_BY_USER: &str = "excluded by user";
 /// Below this width the table and the charts are stacked instead of side by side, points.
 const MIN_SPLIT_WIDTH_PT: f32 = 900.0;
 /// The table beside the charts is never narrower than this, points.
@@ -96,7 +95,7 @@ pub fn residual_bars(report: &SliceFitReport) -> Vec<ResidualBar> {
         .map(|q| {
             let vol_pts = q.residual_vol_pts.unwrap_or(f64::NAN);
             let spread_units = q.residual_spread_units.filter(|x| x.is_finite());
-            let side = if q.kind == "put" { -0.25 } else { 0.25 };
+            let side = if q.kind == OptionKind::Put { -0.25 } else { 0.25 };
             ResidualBar {
                 instrument: q.instrument.clone(),
                 k: q.k,
@@ -114,8 +113,8 @@ pub fn residual_bars(report: &SliceFitReport) -> Vec<ResidualBar> {
 fn bar_hover(q: &QuoteResidual, vol_pts: f64, spread_units: Option<f64>) -> String {
     let spread = spread_units.map(|s| format!("{s:+.2} spread units")).unwrap_or_else(|| "one-sided".to_owned());
     let used = match &q.used {
-        QuoteUse::Used => "used",
-        QuoteUse::Excluded(why) => why.as_str(),
+        QuoteUse::Used => "used".to_owned(),
+        QuoteUse::Excluded(why) => why.to_string(),
     };
     format!("{}\nk = {:.4}\n{vol_pts:+.3} vol pts · {spread}\n{used}", q.instrument, q.k)
 }
@@ -241,7 +240,9 @@ fn residual_table_ui(ui: &mut Ui, report: &SliceFitReport) -> Option<String> {
                 ui.label(opt(q.residual_spread_units, 1.0, 2));
                 match &q.used {
                     QuoteUse::Used => ui.label("used"),
-                    QuoteUse::Excluded(why) => ui.label(RichText::new(why).color(theme::palette(ui).bid_ask_unusable)),
+                    QuoteUse::Excluded(why) => {
+                        ui.label(RichText::new(why.to_string()).color(theme::palette(ui).bid_ask_unusable))
+                    }
                 };
                 if exclusion_toggle_ui(ui, q) {
                     toggled = Some(q.instrument.clone());
@@ -260,7 +261,7 @@ fn residual_table_ui(ui: &mut Ui, report: &SliceFitReport) -> Option<String> {
 fn exclusion_toggle_ui(ui: &mut Ui, q: &QuoteResidual) -> bool {
     let (action, hover) = match &q.used {
         QuoteUse::Used => ("exclude", "Leave this quote out of the fit (ctrl+Z undoes)"),
-        QuoteUse::Excluded(why) if why == EXCLUDED_BY_USER => ("include", "Put this quote back into the fit"),
+        QuoteUse::Excluded(Exclusion::User) => ("include", "Put this quote back into the fit"),
         QuoteUse::Excluded(_) => {
             ui.label("");
             return false;

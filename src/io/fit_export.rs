@@ -304,7 +304,7 @@ pub fn write_residuals_csv<W: Write>(reports: &[SliceFitReport], out: W) -> csv:
         for q in &r.residuals {
             let (used, reason) = match &q.used {
                 QuoteUse::Used => ("true", String::new()),
-                QuoteUse::Excluded(why) => ("false", why.clone()),
+                QuoteUse::Excluded(why) => ("false", why.to_string()),
             };
             w.write_record([
                 r.expiry.clone(),
@@ -312,7 +312,7 @@ pub fn write_residuals_csv<W: Write>(reports: &[SliceFitReport], out: W) -> csv:
                 q.instrument.clone(),
                 fmt_f64(q.strike),
                 fmt_f64(q.k),
-                q.kind.clone(),
+                q.kind.as_str().to_owned(),
                 opt(q.bid_iv),
                 opt(q.ask_iv),
                 opt(q.mid_iv),
@@ -358,7 +358,7 @@ mod tests {
                 instrument: "BTC-27MAR26-70000-C".into(),
                 strike: 70_000.0,
                 k: 0.0,
-                kind: "call".into(),
+                kind: OptionKind::Call,
                 bid_iv: Some(0.49),
                 ask_iv: Some(0.51),
                 mid_iv: Some(0.5),

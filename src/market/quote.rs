@@ -77,6 +77,28 @@ impl QuoteStatus {
     pub fn is_usable(self) -> bool {
         self == QuoteStatus::Ok
     }
+
+    /// Every status, in declaration order.
+    pub const ALL: [QuoteStatus; 13] = [
+        QuoteStatus::Ok,
+        QuoteStatus::Expired,
+        QuoteStatus::Duplicate,
+        QuoteStatus::NoQuote,
+        QuoteStatus::Crossed,
+        QuoteStatus::NoBid,
+        QuoteStatus::NoAsk,
+        QuoteStatus::BelowIntrinsic,
+        QuoteStatus::BidBelowIntrinsic,
+        QuoteStatus::AboveMaximum,
+        QuoteStatus::IvFailed,
+        QuoteStatus::Outlier,
+        QuoteStatus::StrikeOutOfRange,
+    ];
+
+    /// Reads the name [`QuoteStatus::as_str`] writes.
+    pub fn parse(text: &str) -> Option<QuoteStatus> {
+        QuoteStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 impl std::fmt::Display for QuoteStatus {

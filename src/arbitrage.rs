@@ -6,8 +6,25 @@
 //! - **Calendar** (GJ2014 Lemma 2.1): total variance w(k, T) non-decreasing in T at every fixed k, with k measured
 //!   against each expiry's own forward.
 
-use crate::calibrate::ButterflySummary;
+use serde::{Deserialize, Serialize};
+
 use crate::models::SmileModel;
+
+/// Butterfly-arbitrage summary of a fitted smile (Durrleman's g(k) on a dense grid).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ButterflySummary {
+    /// `true` when g(k) ≥ 0 on the whole grid.
+    pub ok: bool,
+    /// Minimum of g on the grid.
+    #[serde(with = "crate::json_num")]
+    pub min_g: f64,
+    /// Where the minimum is.
+    #[serde(with = "crate::json_num")]
+    pub k_at_min_g: f64,
+    /// k ranges where g < 0.
+    #[serde(with = "crate::json_num")]
+    pub negative_ranges: Vec<(f64, f64)>,
+}
 
 /// Relative tolerance of the calendar check: w_long < w_short·(1 − tol) is a violation.
 pub const CALENDAR_REL_TOL: f64 = 1e-12;
@@ -20,10 +37,10 @@ pub fn g_function(k: f64, w: f64, w1: f64, w2: f64) -> f64 {
 
 /// Butterfly check of one smile: g(k) on `n` evenly spaced points from `k_min` to `k_max` (at least 2), from
 /// [`SmileModel::total_variance_k_derivatives`]. A point where w ≤ 0 or g is not finite counts as a violation
-/// with g = −∞ (serde_json writes that `min_g` as null). `negative_ranges` are the runs of violating grid
+/// with g = −∞ (written `"-inf"`, `crate::json_num`). `negative_ranges` are the runs of violating grid
 /// points, as (first k, last k) of each run.
 pub fn butterfly_check(model: &dyn SmileModel, params: &[f64], k_min: f64, k_max: f64, n: usize) -> ButterflySummary {
-    let grid = linear_grid(k_min, k_max, n.max(2));
+    let grid = crate::numeric::linspace(k_min, k_max, n.max(2));
     let g_values: Vec<f64> = grid.iter().map(|&k| g_at(model, params, k)).collect();
     let (min_g, k_at_min_g) =
         grid.iter()
@@ -33,21 +50,23 @@ pub fn butterfly_check(model: &dyn SmileModel, params: &[f64], k_min: f64, k_max
     ButterflySummary { ok: negative_ranges.is_empty(), min_g, k_at_min_g, negative_ranges }
 }
 
-/// g at `k`, or −∞ where w ≤ 0 or g is not finite.
-fn g_at(model: &dyn SmileModel, params: &[f64], k: f64) -> f64 {
+/// Durrleman's g(k) of the model at `k`; NaN where w ≤ 0.
+pub fn durrleman_g(model: &dyn SmileModel, params: &[f64], k: f64) -> f64 {
     let (w, w1, w2) = model.total_variance_k_derivatives(params, k);
-    let g = g_function(k, w, w1, w2);
-    if w > 0.0 && g.is_finite() {
+    if !(w > 0.0) {
+        return f64::NAN;
+    }
+    g_function(k, w, w1, w2)
+}
+
+/// g at `k`, or −∞ where w ≤ 0 or g is not finite (a violation).
+fn g_at(model: &dyn SmileModel, params: &[f64], k: f64) -> f64 {
+    let g = durrleman_g(model, params, k);
+    if g.is_finite() {
         g
     } else {
         f64::NEG_INFINITY
     }
-}
-
-/// `n` ≥ 2 evenly spaced points from `lo` to `hi` inclusive.
-fn linear_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let step = (hi - lo) / (n - 1) as f64;
-    (0..n).map(|i| if i + 1 == n { hi } else { lo + step * i as f64 }).collect()
 }
 
 /// The runs of grid points where g < 0, as (first k, last k).

@@ -7,10 +7,14 @@
 pub mod arbitrage;
 pub mod calibrate;
 pub mod cli;
+pub mod export;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod io;
 pub mod json_num;
 pub mod market;
 pub mod models;
+pub mod numeric;
 pub mod pricing;
 pub mod sample;
 pub mod session;

@@ -20,8 +20,8 @@ use crate::pricing::{black_delta, OptionKind, OptionSpec};
 
 /// Call delta of the risk reversal and butterfly quotes (25Δ).
 pub const RR_BF_CALL_DELTA: f64 = 0.25;
-/// Grid points of each consecutive pair's calendar check.
-pub const CALENDAR_POINTS: usize = 41;
+/// Grid points of each consecutive pair's calendar check (the Surface tab, fit.json and `volscope fit` alike).
+pub const CALENDAR_POINTS: usize = 21;
 /// The delta solver searches k within ±this (K = F·e^±12 is far beyond any listed strike).
 pub const DELTA_SEARCH_K_LIMIT: f64 = 12.0;
 /// Bisection stops when the k bracket is narrower than this.
@@ -55,7 +55,7 @@ impl SurfaceGridSpec {
     pub fn k_grid(&self) -> Vec<f64> {
         let valid = self.k_points >= 2 && self.k_max > self.k_min && self.k_min.is_finite() && self.k_max.is_finite();
         if valid {
-            linear_grid(self.k_min, self.k_max, self.k_points)
+            crate::numeric::linspace(self.k_min, self.k_max, self.k_points)
         } else {
             Vec::new()
         }
@@ -67,7 +67,7 @@ pub fn delta_range(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     match n {
         0 => Vec::new(),
         1 => vec![lo],
-        _ => linear_grid(lo, hi, n),
+        _ => crate::numeric::linspace(lo, hi, n),
     }
 }
 
@@ -344,18 +344,47 @@ fn calendar_pairs(
     (1..fitted.len())
         .map(|long_row| {
             let short_row = long_row - 1;
-            let k_checked = calendar_k_range(
-                expiries[short_row].quoted_k_range,
-                expiries[long_row].quoted_k_range,
-                fallback_k_range,
+            let (short, long) = (&fitted[short_row], &fitted[long_row]);
+            let (k_checked, violations) = check_calendar_pair(
+                (short.report, short.model.as_ref()),
+                (long.report, long.model.as_ref()),
+                Some(fallback_k_range),
             );
-            let violations = match k_checked {
-                Some((lo, hi)) => pair_violations(&fitted[short_row], &fitted[long_row], lo, hi),
-                None => Vec::new(),
-            };
+            debug_assert_eq!(expiries[short_row].quoted_k_range, quoted_k_range(short.report));
             calendar_pair(short_row, long_row, k_checked, &violations)
         })
         .collect()
+}
+
+/// The calendar check of one pair of fits (the shorter expiry first): the k range checked — the overlap of
+/// the two fits' used-quote k ranges, or `fallback` when either used none — and the points of
+/// [`CALENDAR_POINTS`] over it where total variance decreases. Extrapolated wings of a one-day smile say
+/// nothing about arbitrage, so only the quoted overlap is checked; no range when the quoted ranges do not
+/// overlap.
+pub fn check_calendar_pair(
+    short: (&SliceFitReport, &dyn SmileModel),
+    long: (&SliceFitReport, &dyn SmileModel),
+    fallback: Option<(f64, f64)>,
+) -> (Option<(f64, f64)>, Vec<CalendarViolation>) {
+    let k_checked = match (quoted_k_range(short.0), quoted_k_range(long.0), fallback) {
+        (Some(a), Some(b), _) => calendar_k_range(Some(a), Some(b), (f64::NAN, f64::NAN)),
+        (_, _, Some(range)) => calendar_k_range(None, None, range),
+        _ => None,
+    };
+    let Some((lo, hi)) = k_checked else { return (None, Vec::new()) };
+    let grid = if hi > lo { crate::numeric::linspace(lo, hi, CALENDAR_POINTS) } else { vec![lo] };
+    let slices: [(f64, &dyn SmileModel, &[f64]); 2] =
+        [(short.0.t_years, short.1, &short.0.params), (long.0.t_years, long.1, &long.0.params)];
+    (k_checked, calendar_check(&slices, &grid))
+}
+
+/// Calendar violations between consecutive usable fits in T order ([`check_calendar_pair`] of each pair; a
+/// pair with no quoted overlap is not checked): what fit.json reports.
+pub fn calendar_violations(fits: &[(&SliceFitReport, &dyn SmileModel)]) -> Vec<CalendarViolation> {
+    let mut usable: Vec<(&SliceFitReport, &dyn SmileModel)> =
+        fits.iter().copied().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()).collect();
+    usable.sort_by(|a, b| a.0.t_years.total_cmp(&b.0.t_years));
+    usable.windows(2).flat_map(|pair| check_calendar_pair(pair[0], pair[1], None).1).collect()
 }
 
 /// The k range a pair is checked on: the overlap of both quoted ranges, or `fallback` when either has none.
@@ -365,16 +394,6 @@ fn calendar_k_range(short: Option<(f64, f64)>, long: Option<(f64, f64)>, fallbac
         _ => fallback,
     };
     (lo.is_finite() && hi.is_finite() && hi >= lo).then_some((lo, hi))
-}
-
-/// [`calendar_check`] of one pair on [`CALENDAR_POINTS`] points of [lo, hi].
-fn pair_violations(short: &FittedSlice<'_>, long: &FittedSlice<'_>, lo: f64, hi: f64) -> Vec<CalendarViolation> {
-    let grid = if hi > lo { linear_grid(lo, hi, CALENDAR_POINTS) } else { vec![lo] };
-    let slices: [(f64, &dyn SmileModel, &[f64]); 2] = [
-        (short.slice.t_years, short.model.as_ref(), short.params()),
-        (long.slice.t_years, long.model.as_ref(), long.params()),
-    ];
-    calendar_check(&slices, &grid)
 }
 
 /// Summarises a pair's violations: count, k range, the largest drop.
@@ -463,12 +482,6 @@ fn bisect(excess: &impl Fn(f64) -> f64, mut same: f64, mut other: f64) -> f64 {
         }
     }
     0.5 * (same + other)
-}
-
-/// `n` ≥ 2 evenly spaced points from `lo` to `hi` inclusive.
-fn linear_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let step = (hi - lo) / (n - 1) as f64;
-    (0..n).map(|i| if i + 1 == n { hi } else { lo + step * i as f64 }).collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use volscope::calibrate::{
     ButterflySummary, Exclusion, FitConfig, FitStatus, Loss, Objective, QuoteResidual, QuoteSelection, QuoteUse,
     SliceFitReport, Solver, Weighting,
 };
-use volscope::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec, RESIDUAL_COLUMNS};
+use volscope::export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec, RESIDUAL_COLUMNS};
 use volscope::json_num::Num;
 use volscope::market::QuoteStatus;
 use volscope::models::{ModelKind, SmileModel, Svi};

@@ -19,6 +19,7 @@ use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, Quote
 use super::svi_start::quasi_explicit_starts;
 // SABR starts (declared here rather than in calibrate/mod.rs; `pub mod sabr_start;` there would export it).
 use super::sabr_start::sabr_starts;
+use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
 use crate::models::SmileModel;
@@ -38,15 +39,6 @@ const PENALTY_MARGIN: f64 = 1e-4;
 pub fn butterfly_range(t_years: f64, quotes_k: impl Iterator<Item = f64>) -> (f64, f64) {
     let half = BUTTERFLY_HALF_WIDTH * t_years.max(0.0).sqrt();
     quotes_k.filter(|k| k.is_finite()).fold((-half, half), |(lo, hi), k| (lo.min(k), hi.max(k)))
-}
-
-/// Durrleman's g(k) of the model at `k`; NaN where w ≤ 0.
-pub fn durrleman_g(model: &dyn SmileModel, params: &[f64], k: f64) -> f64 {
-    let (w, w1, w2) = model.total_variance_k_derivatives(params, k);
-    if !(w > 0.0) {
-        return f64::NAN;
-    }
-    crate::arbitrage::g_function(k, w, w1, w2)
 }
 
 fn empty_butterfly() -> ButterflySummary {
@@ -195,21 +187,6 @@ fn robust(loss: Loss, r: f64, c: f64) -> (f64, f64) {
     }
 }
 
-/// Median of a non-empty list (sorted copy).
-fn median(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// Use (or the reason for exclusion) of every quote of the slice.
 fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
     let excluded = |q: &Quote| config.excluded_instruments.iter().any(|name| name.as_str() == &*q.instrument);
@@ -246,7 +223,7 @@ fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
         };
         let spreads: Vec<f64> =
             slice.quotes.iter().zip(&uses).filter(|(_, u)| **u == QuoteUse::Used).map(|(q, _)| spread(q)).collect();
-        let med = median(&spreads);
+        let med = crate::numeric::median(spreads.iter().copied()).unwrap_or(f64::NAN);
         if med > 0.0 {
             for (q, u) in slice.quotes.iter().zip(uses.iter_mut()) {
                 let s = spread(q);
@@ -505,7 +482,7 @@ fn solve(
             }
         }
         Weighting::Spread => {
-            let med = median(&spreads);
+            let med = crate::numeric::median(spreads.iter().copied()).unwrap_or(f64::NAN);
             for (p, s) in points.iter_mut().zip(&spreads) {
                 p.weight = if s.is_finite() && med > 0.0 { med / s } else { 1.0 };
             }
@@ -641,7 +618,7 @@ fn solve(
                 // Penalise max(margin − g, 0) on the very grid of the butterfly check, with a weight growing
                 // 10× per round until the check passes.
                 let rms = (2.0 * res.cost / points.len() as f64).sqrt().max(1e-4);
-                problem.penalty_ks = check_grid(lo, hi, BUTTERFLY_POINTS);
+                problem.penalty_ks = crate::numeric::linspace(lo, hi, BUTTERFLY_POINTS);
                 let mut scale = 100.0 * rms;
                 let mut rounds = 0;
                 while rounds < PENALTY_ROUNDS {
@@ -710,14 +687,6 @@ fn solve(
         return Err(reason);
     }
     Ok(solved)
-}
-
-/// `n` ≥ 2 evenly spaced points from `lo` to `hi` inclusive, exactly as [`crate::arbitrage::butterfly_check`]
-/// lays out its grid (so that a penalty on these points enforces that check).
-fn check_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let n = n.max(2);
-    let step = (hi - lo) / (n - 1) as f64;
-    (0..n).map(|i| if i + 1 == n { hi } else { lo + step * i as f64 }).collect()
 }
 
 /// Last resort for raw SVI when the penalty did not remove butterfly arbitrage: blend the free parameters a

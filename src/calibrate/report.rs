@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::arbitrage::ButterflySummary;
 use crate::market::QuoteStatus;
 use crate::pricing::OptionKind;
 
@@ -182,22 +183,6 @@ pub struct QuoteResidual {
     pub inside_spread: Option<bool>,
     /// Used in the fit, or why not.
     pub used: QuoteUse,
-}
-
-/// Butterfly-arbitrage summary of a fitted smile (Durrleman's g(k) on a dense grid).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ButterflySummary {
-    /// `true` when g(k) ≥ 0 on the whole grid.
-    pub ok: bool,
-    /// Minimum of g on the grid.
-    #[serde(with = "crate::json_num")]
-    pub min_g: f64,
-    /// Where the minimum is.
-    #[serde(with = "crate::json_num")]
-    pub k_at_min_g: f64,
-    /// k ranges where g < 0.
-    #[serde(with = "crate::json_num")]
-    pub negative_ranges: Vec<(f64, f64)>,
 }
 
 /// The report of one slice fit (the per-slice object of fit.json).

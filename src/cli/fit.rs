@@ -6,18 +6,12 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 
 use super::{FitArgs, SolverArg, WeightsArg};
-use crate::arbitrage::calendar_check;
 use crate::calibrate::{fit_snapshot, FitConfig, SliceFitReport, Solver, Weighting};
-use crate::io::fit_export::{
-    fit_json, write_grid_csv, write_residuals_csv, CalendarRow, FitSource, GridField, GridSpec,
-};
+use crate::export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridField, GridSpec};
 use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
 use crate::models::{ModelKind, SmileModel};
-
-/// Points of each pair's calendar-check grid.
-const CALENDAR_POINTS: usize = 21;
 
 /// Runs `volscope fit`. Everything that can be checked is checked before the file is read (model,
 /// configuration, grid, output paths); the outputs are written together at the end, so a failed run leaves
@@ -42,7 +36,9 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
         raw.snapshot(&build).map_err(|e| anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
     let reports = fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config);
     let models: Vec<Box<dyn SmileModel>> = snapshot.slices.iter().map(|s| kind.for_slice(s)).collect();
-    let calendar = calendar_rows(&reports, &models);
+    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
+        reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let calendar = crate::surface::calendar_violations(&fits);
     let source = FitSource {
         file: args.file.display().to_string(),
         format: snapshot.source.clone(),
@@ -117,46 +113,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|e| anyhow!("{}: line {}, column {}: {e}", path.display(), e.line(), e.column()))
-}
-
-/// Calendar violations between consecutive usable fits, checked where both smiles are quoted: on
-/// `CALENDAR_POINTS` k points over the overlap of the two slices' used-quote k ranges (extrapolated wings of a
-/// one-day smile say nothing about arbitrage).
-pub(crate) fn calendar_rows(reports: &[SliceFitReport], models: &[Box<dyn SmileModel>]) -> Vec<CalendarRow> {
-    let mut usable: Vec<(&SliceFitReport, &dyn SmileModel)> = reports
-        .iter()
-        .zip(models)
-        .filter(|(r, _)| r.status.is_usable() && !r.params.is_empty())
-        .map(|(r, m)| (r, m.as_ref()))
-        .collect();
-    usable.sort_by(|a, b| a.0.t_years.total_cmp(&b.0.t_years));
-    usable
-        .windows(2)
-        .flat_map(|pair| {
-            let (lo, hi) = overlap(quoted_k_range(pair[0].0), quoted_k_range(pair[1].0));
-            let grid: Vec<f64> = if hi > lo {
-                (0..CALENDAR_POINTS).map(|i| lo + (hi - lo) * i as f64 / (CALENDAR_POINTS - 1) as f64).collect()
-            } else {
-                Vec::new()
-            };
-            let slices: Vec<(f64, &dyn SmileModel, &[f64])> =
-                pair.iter().map(|(r, m)| (r.t_years, *m, r.params.as_slice())).collect();
-            calendar_check(&slices, &grid)
-        })
-        .map(|v| CalendarRow { k: v.k, t_short: v.t_short, t_long: v.t_long, w_short: v.w_short, w_long: v.w_long })
-        .collect()
-}
-
-/// k range of the quotes a fit used.
-fn quoted_k_range(r: &SliceFitReport) -> (f64, f64) {
-    r.residuals
-        .iter()
-        .filter(|q| matches!(q.used, crate::calibrate::QuoteUse::Used))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)))
-}
-
-fn overlap(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    (a.0.max(b.0), a.1.min(b.1))
 }
 
 /// Stages grid.csv and res.csv when asked for.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::calibrate::SliceFitReport;
-use crate::io::fit_export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec};
+use crate::export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridSpec};
 use crate::io::write_atomically;
 use crate::market::time::format_utc;
 use crate::market::Snapshot;
@@ -39,7 +39,9 @@ fn model_name(kinds: &[ModelKind]) -> String {
 /// Writes fit.json (with the calendar check) atomically.
 pub fn export_fit_json(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
     let models = models(inputs);
-    let calendar = crate::cli::fit::calendar_rows(inputs.reports, &models);
+    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
+        inputs.reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let calendar = crate::surface::calendar_violations(&fits);
     let source = FitSource {
         file: inputs.file.to_owned(),
         format: inputs.snapshot.source.clone(),

@@ -55,13 +55,8 @@ fn mean(xs: &[f64]) -> f64 {
     }
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    match xs.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => xs[n / 2],
-        n => 0.5 * (xs[n / 2 - 1] + xs[n / 2]),
-    }
+fn median(xs: Vec<f64>) -> f64 {
+    crate::numeric::median(xs).unwrap_or(f64::NAN)
 }
 
 /// One bar of the residual charts: a quote the fit evaluated (it has a model vol and a mid vol).

@@ -106,7 +106,7 @@ pub fn arbitrage_ui(
     let (lo, hi) = report.residuals.iter().fold((-0.5f64, 0.5f64), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)));
     let points: Vec<[f64; 2]> = (0..400)
         .map(|i| lo + (hi - lo) * i as f64 / 399.0)
-        .map(|k| [k, crate::calibrate::fit::durrleman_g(model.as_ref(), &report.params, k)])
+        .map(|k| [k, crate::arbitrage::durrleman_g(model.as_ref(), &report.params, k)])
         .filter(|p| p[1].is_finite())
         .collect();
     let pal = theme::palette(ui);

@@ -1,7 +1,7 @@
 //! Transparent gzip: a reader that decompresses when the content starts with the gzip magic bytes, with a
 //! guard against decompression bombs.
 
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -11,28 +11,44 @@ pub const MAX_GZIP_RATIO: u64 = 100;
 /// Output allowed before the ratio is checked.
 pub const BOMB_FREE_BYTES: u64 = 16 << 20;
 
-/// Wraps `reader` in a streaming gzip decoder when its first bytes are the gzip magic (1f 8b); the decoder
-/// fails with an error once it has given more than [`MAX_GZIP_RATIO`] × the compressed bytes read (after the
-/// first [`BOMB_FREE_BYTES`]).
-pub fn maybe_gunzip<R: BufRead + Send + 'static>(mut reader: R) -> std::io::Result<Box<dyn Read + Send>> {
-    let head = reader.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(gunzip_guarded(reader)))
-    } else {
-        Ok(Box::new(reader))
+/// `input`, decompressed when it starts with the gzip magic bytes (1f 8b); the decoder fails with an error once
+/// it has given more than [`MAX_GZIP_RATIO`] × the compressed bytes read (after the first
+/// [`BOMB_FREE_BYTES`]). The one gzip entry of every reader (whole-file loads and the Tardis streamer).
+pub fn gunzip_if_needed<R: Read>(mut input: R) -> std::io::Result<MaybeGz<R>> {
+    let mut head = Vec::with_capacity(2);
+    (&mut input).take(2).read_to_end(&mut head)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let whole = std::io::Cursor::new(head).chain(input);
+    Ok(if gzip { MaybeGz::Gz(Box::new(gunzip_guarded(whole))) } else { MaybeGz::Plain(whole) })
+}
+
+/// Plain or decompressed content (see [`gunzip_if_needed`]).
+pub enum MaybeGz<R: Read> {
+    /// Not gzip: the bytes as they are.
+    Plain(std::io::Chain<std::io::Cursor<Vec<u8>>, R>),
+    /// Gzip: decompressed, with the bomb guard.
+    Gz(Box<BombGuard<flate2::read::MultiGzDecoder<Counted<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>>>),
+}
+
+impl<R: Read> Read for MaybeGz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            MaybeGz::Plain(r) => r.read(buf),
+            MaybeGz::Gz(r) => r.read(buf),
+        }
     }
 }
 
 /// A streaming gzip decoder of `compressed` (members concatenated) that fails once its output outgrows the
 /// compressed bytes read by more than [`MAX_GZIP_RATIO`] (after the first [`BOMB_FREE_BYTES`]).
-pub fn gunzip_guarded<R: Read>(compressed: R) -> impl Read {
+pub fn gunzip_guarded<R: Read>(compressed: R) -> BombGuard<flate2::read::MultiGzDecoder<Counted<R>>> {
     let count = Arc::new(AtomicU64::new(0));
     let counted = Counted { inner: compressed, count: Arc::clone(&count) };
     BombGuard { inner: flate2::read::MultiGzDecoder::new(counted), compressed: count, out: 0 }
 }
 
 /// Counts the bytes read through it.
-struct Counted<R> {
+pub struct Counted<R> {
     inner: R,
     count: Arc<AtomicU64>,
 }
@@ -46,7 +62,7 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// Fails a decompression whose output outgrows its input by more than [`MAX_GZIP_RATIO`].
-struct BombGuard<R> {
+pub struct BombGuard<R> {
     inner: R,
     compressed: Arc<AtomicU64>,
     out: u64,

@@ -255,7 +255,7 @@ pub fn open_detected_with_progress(
         progress.set_total_bytes_if_unknown(size_bytes);
     }
     let counted = std::io::BufReader::with_capacity(1 << 20, ProgressReader::new(file, progress));
-    let mut reader = super::gz::maybe_gunzip(counted).map_err(io_err)?;
+    let mut reader = super::gz::gunzip_if_needed(counted).map_err(io_err)?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut prefix).map_err(io_err)?;
     let cr_only = has_cr_line_ends_only(&prefix);

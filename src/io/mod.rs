@@ -12,7 +12,6 @@ pub mod deribit_book;
 pub mod deribit_csv;
 pub mod deribit_hourly;
 mod detect;
-pub mod fit_export;
 pub mod generic_csv;
 mod gz;
 pub mod iv_csv;

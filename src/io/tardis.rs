@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use super::csv_input::{ColumnMap, InputError};
 use super::lines::{is_blank, Fields, LineReader, Row};
@@ -43,7 +43,7 @@ const INDEX_NAME: &[u8] = b"index_price";
 /// A row is parsed in full only when it is its symbol's latest so far: in an unsorted file, an update older than
 /// one already kept is counted as superseded without its numbers being checked. Gzip input is decompressed.
 pub fn load<R: Read>(input: R, at_ms: Option<i64>) -> Result<RawChain, InputError> {
-    let mut lines = LineReader::new(gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
+    let mut lines = LineReader::new(super::gz::gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
     let columns = Columns::read_header(&mut lines)?;
     let mut loader = Loader::new(columns, at_ms);
     while let Some(line) = lines.next_line().map_err(|e| io_error(lines.line + 1, &e))? {
@@ -90,7 +90,7 @@ impl TardisTimes {
 /// row count and the distinct minutes covered (with their row counts; [`TardisTimes::hours`] aggregates them).
 /// A snapshot can be taken at any instant; the minutes tell a picker where the data is.
 pub fn list_times<R: Read>(input: R) -> Result<TardisTimes, InputError> {
-    let mut lines = LineReader::new(gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
+    let mut lines = LineReader::new(super::gz::gunzip_if_needed(input).map_err(|e| io_error(0, &e))?);
     let columns = Columns::read_header(&mut lines)?;
     let mut times = TimesBuilder::default();
     let mut fields = Fields::default();
@@ -105,20 +105,6 @@ pub fn list_times<R: Read>(input: R) -> Result<TardisTimes, InputError> {
         }
     }
     Ok(times.finish())
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Input: gzip detection
-// ---------------------------------------------------------------------------------------------------------------
-
-/// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes (`load_path` already decompresses;
-/// this makes `load(File::open("x.csv.gz"))` work too).
-fn gunzip_if_needed<'r, R: Read + 'r>(mut input: R) -> std::io::Result<Box<dyn Read + 'r>> {
-    let mut head = Vec::with_capacity(2);
-    (&mut input).take(2).read_to_end(&mut head)?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let whole = Cursor::new(head).chain(input);
-    Ok(if gzip { Box::new(super::gz::gunzip_guarded(whole)) } else { Box::new(whole) })
 }
 
 fn io_error(line: u64, e: &std::io::Error) -> InputError {

@@ -237,15 +237,9 @@ fn select_time<'a>(
     Ok((at, selected))
 }
 
-/// Median of finite positive values.
+/// Median of the finite positive values.
 pub(crate) fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut v: Vec<f64> = values.filter(|x| x.is_finite() && *x > 0.0).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+    crate::numeric::median(values.filter(|x| *x > 0.0))
 }
 
 /// What every slice of a snapshot shares.

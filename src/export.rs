@@ -1,12 +1,14 @@
 //! Exports of a snapshot fit (`volscope fit`, the GUI's Export menu): fit.json, the fitted surface grid
-//! (grid.csv) and the per-quote residuals (res.csv). Written by the caller through `write_atomically`.
+//! (grid.csv) and the per-quote residuals (res.csv). Written by the caller through `io::StagedFiles` or
+//! `io::write_atomically`.
 
 use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
-use super::iv_csv::fmt_f64;
+use crate::arbitrage::CalendarViolation;
 use crate::calibrate::{QuoteUse, SliceFitReport};
+use crate::io::iv_csv::fmt_f64;
 use crate::models::SmileModel;
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
 
@@ -30,23 +32,8 @@ pub struct FitSource {
     pub config: Value,
 }
 
-/// One calendar-arbitrage violation for fit.json: total variance decreasing in T at fixed k.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CalendarRow {
-    /// Log-moneyness.
-    pub k: f64,
-    /// Shorter expiry's T.
-    pub t_short: f64,
-    /// Longer expiry's T.
-    pub t_long: f64,
-    /// Total variances at k.
-    pub w_short: f64,
-    /// Total variance of the longer expiry.
-    pub w_long: f64,
-}
-
 /// The fit.json document: schema version, source, one object per slice, the calendar check.
-pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[CalendarRow]) -> Value {
+pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[CalendarViolation]) -> Value {
     let slices: Vec<Value> = reports.iter().map(slice_json).collect();
     let violations: Vec<Value> = calendar
         .iter()
@@ -218,9 +205,11 @@ pub fn write_grid_csv<W: Write>(
     w.write_record(GRID_COLUMNS)?;
     for (report, model) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
         let ks = match grid {
-            GridSpec::Deltas(deltas) => {
-                deltas.iter().take(MAX_GRID_POINTS).filter_map(|d| k_at_call_delta(*model, report, *d)).collect()
-            }
+            GridSpec::Deltas(deltas) => deltas
+                .iter()
+                .take(MAX_GRID_POINTS)
+                .filter_map(|d| crate::surface::k_at_call_delta(*model, &report.params, report.t_years, *d))
+                .collect(),
             _ => grid.k_points(),
         };
         for k in ks {
@@ -243,37 +232,6 @@ pub fn write_grid_csv<W: Write>(
     }
     w.flush()?;
     Ok(())
-}
-
-/// The k where the model's call delta N(d1) equals `delta` (bisection on k ∈ [−5, 5]; call delta falls in k
-/// on an arbitrage-free smile). None when it is not bracketed.
-fn k_at_call_delta(model: &dyn SmileModel, report: &SliceFitReport, delta: f64) -> Option<f64> {
-    let call_delta = |k: f64| {
-        let iv = model.implied_vol(&report.params, k, report.t_years);
-        let spec = OptionSpec::undiscounted(OptionKind::Call, report.forward, report.forward * k.exp(), report.t_years);
-        black_delta(&spec, iv) - delta
-    };
-    let (mut lo, mut hi) = (-5.0, 5.0);
-    let (f_lo, f_hi) = (call_delta(lo), call_delta(hi));
-    if !(f_lo > 0.0 && f_hi < 0.0) {
-        return None;
-    }
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        let f = call_delta(mid);
-        if !f.is_finite() {
-            return None;
-        }
-        if f > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-12 {
-            break;
-        }
-    }
-    Some(0.5 * (lo + hi))
 }
 
 /// Column names of res.csv.

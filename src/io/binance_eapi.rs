@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use super::csv_input::InputError;
 use super::json::{self, Record};
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::report::LoadReport;
 use crate::market::time::MS_PER_DAY;
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};

@@ -18,7 +18,7 @@
 use std::io::Read;
 
 use super::csv_input::InputError;
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Row};
 use crate::market::time::{format_utc, parse_iso, CRYPTO_EXPIRY_HOUR_UTC, MS_PER_DAY};
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};

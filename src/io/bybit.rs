@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::csv_input::InputError;
 use super::json::{self, Record};
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use crate::market::{parse_instrument, positive, Instrument, PremiumCurrency, RawQuote};
 
 /// Loads a Bybit option tickers response (see the module doc).

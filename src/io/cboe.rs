@@ -28,7 +28,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::csv_input::InputError;
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Row};
 use crate::market::time::{civil_from_days, days_from_civil, format_utc, month_from_abbrev, utc_ms};
 use crate::market::{positive, PremiumCurrency, RawQuote};

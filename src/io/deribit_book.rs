@@ -11,7 +11,7 @@ use std::io::Read;
 
 use super::csv_input::InputError;
 use super::json::{self, Record};
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::CsvTable;
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};
 

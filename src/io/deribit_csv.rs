@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use super::csv_input::InputError;
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Filtered, Next, Row};
 use crate::market::time::parse_iso;
 use crate::market::{parse_instrument, positive, NameCache, PremiumCurrency, RawQuote};

@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use super::csv_input::InputError;
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Row};
 use crate::market::time::{parse_iso, CRYPTO_EXPIRY_HOUR_UTC};
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote};

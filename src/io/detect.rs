@@ -1,6 +1,6 @@
 //! Format detection from content: the JSON shape or the CSV header, never the file name.
 
-use super::load::SourceFormat;
+use super::raw_chain::SourceFormat;
 
 /// Detects the format of a file from its first bytes (already decompressed).
 ///

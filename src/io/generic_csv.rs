@@ -9,7 +9,7 @@
 use std::io::Read;
 
 use super::csv_input::InputError;
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Row};
 use crate::market::time::{format_date, parse_iso, CRYPTO_EXPIRY_HOUR_UTC};
 use crate::market::{positive, PremiumCurrency, RawQuote};

@@ -20,6 +20,7 @@ pub(crate) mod lines;
 mod load;
 pub mod okx;
 mod progress;
+mod raw_chain;
 mod report;
 pub mod table;
 pub mod tardis;
@@ -29,9 +30,10 @@ pub use csv_input::{ColumnMap, InputError};
 pub use detect::detect;
 pub use load::{
     list_snapshot_times_path, list_snapshot_times_path_with_progress, load_bytes, load_path, load_path_with_progress,
-    load_reader, open_detected, open_detected_with_progress, open_snapshot, snapshot_times, tardis_snapshot_times,
-    LoadError, LoadOptions, RawChain, SourceFormat,
+    load_reader, open_detected, open_detected_with_progress, open_snapshot, snapshot_times, LoadError,
 };
+pub use raw_chain::{check_time, LoadOptions, RawChain, SourceFormat, SANE_YEARS};
+pub use tardis::tardis_snapshot_times;
 /// `text` for a one-line message: control characters escaped, at most `max_chars` characters, and a note of
 /// the full length when cut (a 50 MB line or a binary file never floods a terminal).
 pub fn excerpt(text: &str, max_chars: usize) -> String {

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use super::csv_input::{ColumnMap, InputError};
 use super::lines::{self, is_blank, parse_simple_f64, Fields, LineReader, LineRef};
-use super::load::RawChain;
+use super::raw_chain::RawChain;
 
 /// What the next call to [`CsvTable::next_row`] found.
 #[derive(Debug)]

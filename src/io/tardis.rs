@@ -19,7 +19,7 @@ use std::io::Read;
 
 use super::csv_input::{ColumnMap, InputError};
 use super::lines::{is_blank, Fields, LineReader, Row};
-use super::load::{RawChain, SourceFormat};
+use super::raw_chain::{RawChain, SourceFormat};
 use crate::market::time::format_utc;
 use crate::market::{parse_instrument, positive, PremiumCurrency, RawQuote, RowTimes};
 use crate::pricing::OptionKind;
@@ -105,6 +105,19 @@ pub fn list_times<R: Read>(input: R) -> Result<TardisTimes, InputError> {
         }
     }
     Ok(times.finish())
+}
+
+/// The times offered for a Tardis file, ascending: the start of every UTC hour that has rows and begins after
+/// the first row (a snapshot at an earlier instant would be empty or nearly), then the last row's time (the
+/// snapshot loaded by default). Empty when no timestamp could be read.
+pub fn tardis_snapshot_times(times: &TardisTimes) -> Vec<i64> {
+    let (Some(first_ms), Some(last_ms)) = (times.first_ms, times.last_ms) else {
+        return Vec::new();
+    };
+    let mut out: Vec<i64> =
+        times.hours().into_iter().map(|(hour_ms, _)| hour_ms).filter(|&h| h > first_ms && h < last_ms).collect();
+    out.push(last_ms);
+    out
 }
 
 fn io_error(line: u64, e: &std::io::Error) -> InputError {
@@ -468,7 +481,7 @@ impl Loader {
         slots.sort_by_key(|s| s.quote.line);
         self.chain.file_time_ms = self.at_ms.or(self.last_ms);
         self.chain.row_times = RowTimes::Updates;
-        self.chain.listed_times = super::load::tardis_snapshot_times(&std::mem::take(&mut self.times).finish());
+        self.chain.listed_times = tardis_snapshot_times(&std::mem::take(&mut self.times).finish());
         self.write_notes(slots.len());
         for slot in slots {
             self.chain.push(slot.quote);

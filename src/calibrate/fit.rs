@@ -1,7 +1,8 @@
 //! Fitting one expiry slice (and every slice of a snapshot) with any [`SmileModel`].
 //!
 //! Steps: select quotes (each quote keeps its use or the reason it was left out), weight them, build starts
-//! (warm start; the quasi-explicit grid for raw SVI; the middle of the bounds for other models), run
+//! (warm start; the quasi-explicit grid for raw SVI, `svi_start`; an ATM-level and (ρ, ν) grid for SABR,
+//! `sabr_start`; the middle of the bounds for other models), run
 //! Levenberg–Marquardt (fixed parameters removed, bounds by projection, analytic Jacobian through the model
 //! gradient), check the result (ATM sanity, degenerate shapes), then report statistics on the used quotes,
 //! the inside-spread share over every two-sided OTM quote, residuals for all quotes and a butterfly check.
@@ -17,7 +18,6 @@ use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 use super::svi_start::quasi_explicit_starts;
-// SABR starts (declared here rather than in calibrate/mod.rs; `pub mod sabr_start;` there would export it).
 use super::sabr_start::sabr_starts;
 use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;

@@ -3,7 +3,7 @@
 //! thread comes back as an error.
 //!
 //! A Tardis file's times (for the time picker) are listed by the load's own pass (`RawChain::listed_times`);
-//! [`LoadJob::reload_at`] reads it again at another time, keeping the times already listed.
+//! [`LoadJob::reload_at`] reads it again at another time, and that read lists the times again.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};

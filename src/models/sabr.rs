@@ -14,8 +14,8 @@
 //! [`SmileModel::check_domain`] says so for k ∈ [−[`SABR_DOMAIN_K`], [`SABR_DOMAIN_K`]].
 //!
 //! **Fixed β.** β stays a parameter (index [`SABR_BETA_INDEX`] of [`SABR_PARAMS`]) so every model has the same
-//! parameter layout. When [`Sabr::beta`] is `Some(β)`, [`SmileModel::default_bounds`] pins it to (β, β),
-//! [`Sabr::fixed_params`] lists it for the calibrator to hold fixed, and `check_domain` rejects any other β.
+//! parameter layout. When [`Sabr::beta`] is `Some(β)`, [`SmileModel::default_bounds`] pins it to (β, β) (the
+//! calibrator takes a parameter whose bounds coincide out of the problem), and `check_domain` rejects any other β.
 
 use super::SmileModel;
 
@@ -161,11 +161,6 @@ impl Sabr {
     /// The same model with another variant.
     pub fn with_variant(self, variant: SabrVariant) -> Self {
         Sabr { variant, ..self }
-    }
-
-    /// Parameters the calibrator must hold fixed: (index, value) — β when the user fixed it.
-    pub fn fixed_params(&self) -> Vec<(usize, f64)> {
-        self.beta.map(|b| vec![(SABR_BETA_INDEX, b)]).unwrap_or_default()
     }
 
     /// Lognormal implied vol at a USD strike; NaN where the parameters give none.
@@ -333,9 +328,8 @@ mod tests {
     fn fixed_beta_is_pinned_in_bounds_and_checked() {
         let model = Sabr::new(0.5, F).with_fixed_beta(0.5);
         assert_eq!(model.default_bounds()[SABR_BETA_INDEX], (0.5, 0.5));
-        assert_eq!(model.fixed_params(), vec![(SABR_BETA_INDEX, 0.5)]);
         assert!(model.check_domain(&[180.0, 0.5, -0.3, 1.0]).is_ok());
         assert!(model.check_domain(&[180.0, 0.6, -0.3, 1.0]).unwrap_err().contains("fixed beta"));
-        assert!(Sabr::new(0.5, F).fixed_params().is_empty());
+        assert_eq!(Sabr::new(0.5, F).default_bounds()[SABR_BETA_INDEX], (0.0, 1.0), "free beta");
     }
 }

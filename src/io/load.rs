@@ -240,6 +240,7 @@ pub fn list_snapshot_times_path_with_progress(path: &Path, progress: &LoadProgre
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::tardis::TardisTimes;
 
     #[test]
     fn tardis_times_are_the_inner_hour_starts_and_the_last_time() {

@@ -15,7 +15,7 @@
 use crate::arbitrage::{calendar_check, CalendarViolation};
 use crate::calibrate::{QuoteUse, SliceFitReport};
 use crate::market::{ExpirySlice, Snapshot};
-use crate::models::{ModelKind, SmileModel};
+use crate::models::{FittedSmile, ModelKind, SliceInputs, SmileModel};
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
 
 /// Call delta of the risk reversal and butterfly quotes (25Δ).
@@ -191,27 +191,23 @@ impl SurfaceSummary {
     }
 }
 
-/// One usable slice: its model and fit.
+/// One usable slice: its fitted smile and report.
 struct FittedSlice<'a> {
     slice_index: usize,
     slice: &'a ExpirySlice,
     report: &'a SliceFitReport,
-    model: Box<dyn SmileModel>,
+    smile: FittedSmile,
 }
 
 impl FittedSlice<'_> {
-    fn params(&self) -> &[f64] {
-        &self.report.params
-    }
-
     /// Fitted vol at `k`, percent (NaN where none).
     fn vol_pct(&self, k: f64) -> f64 {
-        100.0 * self.model.implied_vol(self.params(), k, self.slice.t_years)
+        100.0 * self.smile.implied_vol(k)
     }
 
     /// The strike of call delta `call_delta` and its vol.
     fn delta_strike(&self, call_delta: f64) -> Option<DeltaStrike> {
-        let k = k_at_call_delta(self.model.as_ref(), self.params(), self.slice.t_years, call_delta)?;
+        let k = k_at_call_delta(self.smile.model(), self.smile.params(), self.smile.t_years(), call_delta)?;
         let vol_pct = self.vol_pct(k);
         vol_pct.is_finite().then_some(DeltaStrike { k, vol_pct })
     }
@@ -247,14 +243,11 @@ fn fitted_slices<'a>(
         .zip(kinds)
         .zip(reports)
         .enumerate()
-        .filter(|(_, ((slice, _), report))| {
-            report.status.is_usable() && !report.params.is_empty() && slice.t_years > 0.0 && slice.t_years.is_finite()
-        })
-        .map(|(slice_index, ((slice, kind), report))| FittedSlice {
-            slice_index,
-            slice,
-            report,
-            model: kind.for_slice(slice),
+        .filter(|(_, (_, report))| report.status.is_usable() && !report.params.is_empty())
+        .filter_map(|(slice_index, ((slice, kind), report))| {
+            let inputs = SliceInputs { t_years: slice.t_years, forward: slice.forward };
+            let smile = FittedSmile::new(*kind, inputs, report.params.clone()).ok()?;
+            Some(FittedSlice { slice_index, slice, report, smile })
         })
         .collect();
     fitted.sort_by(|a, b| a.slice.t_years.total_cmp(&b.slice.t_years));
@@ -346,8 +339,8 @@ fn calendar_pairs(
             let short_row = long_row - 1;
             let (short, long) = (&fitted[short_row], &fitted[long_row]);
             let (k_checked, violations) = check_calendar_pair(
-                (short.report, short.model.as_ref()),
-                (long.report, long.model.as_ref()),
+                (short.report, short.smile.model()),
+                (long.report, long.smile.model()),
                 Some(fallback_k_range),
             );
             debug_assert_eq!(expiries[short_row].quoted_k_range, quoted_k_range(short.report));

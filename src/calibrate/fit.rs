@@ -17,8 +17,8 @@ use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, 
 use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
-use super::svi_start::quasi_explicit_starts;
 use super::sabr_start::sabr_starts;
+use super::svi_start::quasi_explicit_starts;
 use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};

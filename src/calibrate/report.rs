@@ -235,3 +235,15 @@ pub struct SliceFitReport {
     /// Notes (start used, warnings such as a degenerate ATM level), for the user.
     pub notes: Vec<String>,
 }
+
+impl SliceFitReport {
+    /// The fitted smile of this report under `kind`, when the fit is usable (not failed, with parameters of the
+    /// model's length, on a live slice).
+    pub fn smile(&self, kind: crate::models::ModelKind) -> Option<crate::models::FittedSmile> {
+        if !self.status.is_usable() || self.params.is_empty() {
+            return None;
+        }
+        let inputs = crate::models::SliceInputs { t_years: self.t_years, forward: self.forward };
+        crate::models::FittedSmile::new(kind, inputs, self.params.clone()).ok()
+    }
+}

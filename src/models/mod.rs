@@ -3,7 +3,7 @@
 //! exists). A model value is built for one expiry slice (it knows T and F where it needs them).
 
 /// One expiry slice's inputs a model may need.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SliceInputs {
     /// Time to expiry in years (> 0).
     pub t_years: f64,
@@ -78,6 +78,8 @@ pub mod svi_jw;
 pub use sabr::{Sabr, SabrParams, SabrVariant, SABR_PARAMS};
 pub use svi_jw::{jw_to_raw, raw_to_jw, JwParams, SviJw, SVI_JW_PARAMS};
 pub mod drag;
+pub mod fitted;
 pub mod kind;
 
+pub use fitted::{FittedSmile, SmileError};
 pub use kind::ModelKind;

@@ -160,12 +160,12 @@ fn check_row(row: &RawQuote) -> Result<(), InputError> {
 
 /// Which column of a row contradicts its instrument name, if any.
 fn contradiction(row: &RawQuote) -> Option<&'static str> {
-    let named = crate::market::parse_instrument(&row.instrument)?;
-    if named.expiry_ms != row.expiry_ms {
+    let (expiry_ms, strike, kind) = crate::market::instrument_terms(&row.instrument)?;
+    if expiry_ms != row.expiry_ms {
         Some("the expiry column contradicts the instrument name (the column is used)")
-    } else if (named.strike - row.strike).abs() > 1e-9 * row.strike.abs() {
+    } else if (strike - row.strike).abs() > 1e-9 * row.strike.abs() {
         Some("the strike column contradicts the instrument name (the column is used)")
-    } else if named.kind != row.kind {
+    } else if kind != row.kind {
         Some("the call/put column contradicts the instrument name (the column is used)")
     } else {
         None

@@ -21,7 +21,7 @@ pub struct Instrument {
 }
 
 fn strike(text: &str) -> Option<f64> {
-    let s: f64 = text.replace('d', ".").parse().ok()?;
+    let s: f64 = if text.contains('d') { text.replace('d', ".").parse().ok()? } else { text.parse().ok()? };
     (s.is_finite() && s > 0.0).then_some(s)
 }
 
@@ -31,17 +31,37 @@ fn kind(text: &str) -> Option<OptionKind> {
 
 /// Parses any of the four exchanges' option names; `None` when it is not an option name.
 pub fn parse_instrument(name: &str) -> Option<Instrument> {
-    let parts: Vec<&str> = name.trim().split('-').collect();
-    let (underlying, expiry_ms, strike_text, kind_text) = match parts.as_slice() {
+    let (underlying, expiry_ms, strike, kind) = parse_parts(name)?;
+    Some(Instrument { underlying: underlying.to_owned(), expiry_ms, strike, kind })
+}
+
+/// The expiry (UTC ms), strike and type an option name states, without allocating (every loaded row is
+/// checked against its name); `None` when it is not an option name.
+pub fn instrument_terms(name: &str) -> Option<(i64, f64, OptionKind)> {
+    parse_parts(name).map(|(_, e, k, c)| (e, k, c))
+}
+
+/// (underlying, expiry, strike, type) of an option name.
+fn parse_parts(name: &str) -> Option<(&str, i64, f64, OptionKind)> {
+    let mut parts = [""; 5];
+    let mut n = 0;
+    for part in name.trim().split('-') {
+        if n == parts.len() {
+            return None;
+        }
+        parts[n] = part;
+        n += 1;
+    }
+    let (underlying, expiry_ms, strike_text, kind_text) = match &parts[..n] {
         // Deribit / Bybit: UND-DDMMMYY-STRIKE-C[-USDT]
-        [u, e, k, c] | [u, e, k, c, _] if parse_dmy_code(e).is_some() => (u.to_string(), parse_dmy_code(e)?, *k, *c),
+        [u, e, k, c] | [u, e, k, c, _] if parse_dmy_code(e).is_some() => (*u, parse_dmy_code(e)?, *k, *c),
         // OKX: UND-QUOTE-YYMMDD-STRIKE-C
-        [u, _quote, e, k, c] if parse_yymmdd_code(e).is_some() => (u.to_string(), parse_yymmdd_code(e)?, *k, *c),
+        [u, _quote, e, k, c] if parse_yymmdd_code(e).is_some() => (*u, parse_yymmdd_code(e)?, *k, *c),
         // Binance: UND-YYMMDD-STRIKE-C
-        [u, e, k, c] if parse_yymmdd_code(e).is_some() => (u.to_string(), parse_yymmdd_code(e)?, *k, *c),
+        [u, e, k, c] if parse_yymmdd_code(e).is_some() => (*u, parse_yymmdd_code(e)?, *k, *c),
         _ => return None,
     };
-    Some(Instrument { underlying, expiry_ms, strike: strike(strike_text)?, kind: kind(kind_text)? })
+    Some((underlying, expiry_ms, strike(strike_text)?, kind(kind_text)?))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub mod time;
 pub use build::{build_snapshot, snapshot_times, underlyings, BuildError, BuildOptions, RowTimes, UsdConversion};
 pub use chain::{ExpirySlice, ForwardSource, Snapshot};
 pub use forward::{forward_from_delta, mark_parity_forward, parity_forward, ParityForward, ParityPair};
-pub use instrument::{parse_instrument, Instrument};
+pub use instrument::{instrument_terms, parse_instrument, Instrument};
 pub use quote::{ExchangeIvs, PremiumCurrency, Quote, QuoteSide, QuoteStatus, MAX_ABS_LOG_MONEYNESS};
 pub use raw::{positive, NameCache, RawQuote};
 pub use time::DayCount;

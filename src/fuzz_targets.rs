@@ -180,9 +180,12 @@ format_targets! {
     load_binance_eapi_json => BinanceEapiJson,
 }
 
+/// A fuzz target: its name and the function it runs on an input.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every fuzz target by name (the name of its `fuzz/fuzz_targets/<name>.rs`, its `fuzz/corpus/<name>/` and
 /// `fuzz/regressions/<name>/` directories) and the function it runs.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("load_deribit_collector_csv", load_deribit_collector_csv),
     ("load_deribit_book_summary_csv", load_deribit_book_summary_csv),
     ("load_deribit_book_summary_json", load_deribit_book_summary_json),

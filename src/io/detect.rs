@@ -1,5 +1,6 @@
 //! Format detection from content: the JSON shape or the CSV header, never the file name.
 
+use super::generic_csv::{EXPIRY_NAMES, STRIKE_NAMES, TYPE_NAMES};
 use super::raw_chain::SourceFormat;
 
 /// Detects the format of a file from its first bytes (already decompressed).
@@ -78,7 +79,7 @@ fn detect_csv(text: &str) -> Result<SourceFormat, String> {
         Ok(SourceFormat::TardisCsv)
     } else if all(&["date", "expiry", "strike", "option type", "mark price"]) {
         Ok(SourceFormat::BinanceMarksCsv)
-    } else if all(&["expiry", "strike", "type"])
+    } else if [EXPIRY_NAMES, STRIKE_NAMES, TYPE_NAMES].iter().all(|names| names.iter().any(|n| has(n)))
         && (has("bid") || has("ask") || has("mark") || has("mid_iv") || has("mark_iv"))
     {
         Ok(SourceFormat::GenericCsv)
@@ -106,6 +107,8 @@ mod tests {
             Ok(SourceFormat::DeribitBookSummaryJson)
         );
         assert_eq!(detect(b"expiry,strike,type,bid,ask\n"), Ok(SourceFormat::GenericCsv));
+        // The generic loader's other column names are recognised too.
+        assert_eq!(detect(b"time,expiration,k,cp,bid,ask,spot\n"), Ok(SourceFormat::GenericCsv));
         assert_eq!(detect(b"\n a,b\n").unwrap_err(), "line 1: unrecognised header ( a,b); supported: Deribit collector CSV, Deribit book summary CSV/JSON, Deribit hourly IV CSV, Tardis options_chain CSV, CBOE quotedata CSV, Binance marks CSV, OKX/Bybit/Binance JSON, and the generic CSV (expiry, strike, type, bid, ask, ... — see README)");
         assert!(detect(b"expiry;strike;type;bid;ask\n").unwrap_err().contains("another delimiter"));
         assert!(detect(b"   ").unwrap_err().contains("empty"));

@@ -15,6 +15,15 @@ use crate::market::time::{format_date, parse_iso, CRYPTO_EXPIRY_HOUR_UTC};
 use crate::market::{positive, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
 
+/// Accepted names of the required columns (format detection recognises a generic CSV by them too).
+pub(crate) const TIMESTAMP_NAMES: &[&str] = &["timestamp", "time", "snapshot"];
+/// Names of the expiry column.
+pub(crate) const EXPIRY_NAMES: &[&str] = &["expiry", "expiration"];
+/// Names of the strike column.
+pub(crate) const STRIKE_NAMES: &[&str] = &["strike", "k"];
+/// Names of the call/put column.
+pub(crate) const TYPE_NAMES: &[&str] = &["type", "option_type", "cp"];
+
 struct Columns {
     timestamp: usize,
     expiry: usize,
@@ -40,10 +49,10 @@ struct Columns {
 impl Columns {
     fn locate<R: Read>(t: &CsvTable<R>) -> Result<Self, InputError> {
         Ok(Columns {
-            timestamp: t.require("timestamp", &["timestamp", "time", "snapshot"])?,
-            expiry: t.require("expiry", &["expiry", "expiration"])?,
-            strike: t.require("strike", &["strike", "k"])?,
-            kind: t.require("type", &["type", "option_type", "cp"])?,
+            timestamp: t.require("timestamp", TIMESTAMP_NAMES)?,
+            expiry: t.require("expiry", EXPIRY_NAMES)?,
+            strike: t.require("strike", STRIKE_NAMES)?,
+            kind: t.require("type", TYPE_NAMES)?,
             bid: t.find(&["bid"]),
             ask: t.find(&["ask"]),
             mark: t.find(&["mark"]),

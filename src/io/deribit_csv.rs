@@ -11,7 +11,7 @@ use super::csv_input::InputError;
 use super::raw_chain::{RawChain, SourceFormat};
 use super::table::{CsvTable, Filtered, Next, Row};
 use crate::market::time::parse_iso;
-use crate::market::{parse_instrument, positive, NameCache, PremiumCurrency, RawQuote};
+use crate::market::{instrument_terms, positive, NameCache, PremiumCurrency, RawQuote};
 use crate::pricing::OptionKind;
 
 /// Column positions.
@@ -92,12 +92,12 @@ pub fn load_collector<R: Read>(input: R, only: Option<&str>) -> Result<RawChain,
         };
         let row = table.row(line);
         match parse_row(&row, &cols, &mut times, &mut names) {
-            Ok((quote, time, warning)) => {
+            Ok((quote, time, named, warning)) => {
                 chain.file_time_ms = Some(chain.file_time_ms.map_or(time, |t: i64| t.min(time)));
                 if let Some(warning) = warning {
                     chain.report.warn_line(warning, quote.line);
                 }
-                chain.push(quote);
+                chain.push_named(quote, named);
             }
             Err(e) => chain.report.reject_with("unreadable field", e),
         }
@@ -135,21 +135,22 @@ impl TimeCache {
     }
 }
 
-/// One row: the quote, the snapshot time, and a warning about its `expiry_datetime` when it contradicts the
+/// One row: the quote, the snapshot time, the terms its instrument name states, and a warning about its `expiry_datetime` when it contradicts the
 /// instrument name (whose expiry is used: the name is the exchange's identity of the option) or is not a date.
 fn parse_row(
     row: &Row<'_>,
     c: &Columns,
     times: &mut TimeCache,
     names: &mut NameCache,
-) -> Result<(RawQuote, i64, Option<&'static str>), InputError> {
+) -> Result<(RawQuote, i64, Option<(i64, f64, OptionKind)>, Option<&'static str>), InputError> {
     let time = times.parse(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);
     let kind = OptionKind::parse(kind_text)
         .ok_or_else(|| row.error(c.option_type, format!("'{kind_text}' is not call/put")))?;
     let strike = row.f64(c.strike)?;
-    let named = parse_instrument(instrument).map(|i| i.expiry_ms);
+    let terms = instrument_terms(instrument);
+    let named = terms.map(|(expiry_ms, _, _)| expiry_ms);
     let column = times.parse(row.text(c.expiry));
     let (expiry, warning) = match (named, column) {
         (Some(n), Some(c)) if n != c => {
@@ -174,5 +175,5 @@ fn parse_row(
     q.exchange_delta = row.opt_f64_in(c.delta)?;
     q.open_interest = row.opt_f64_in(c.open_interest)?;
     q.index_price = positive(row.opt_f64_in(c.index)?);
-    Ok((q, time, warning))
+    Ok((q, time, terms, warning))
 }

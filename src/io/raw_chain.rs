@@ -4,6 +4,7 @@
 use super::csv_input::InputError;
 use super::report::LoadReport;
 use crate::market::{build_snapshot, BuildError, BuildOptions, RawQuote, RowTimes, Snapshot};
+use crate::pricing::OptionKind;
 
 /// Every supported file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,11 +90,18 @@ impl RawChain {
     /// outside [`SANE_YEARS`]): then it is rejected with its line. A row whose instrument name contradicts
     /// its expiry, strike or type columns loads with a warning naming its line (the columns are used).
     pub fn push(&mut self, row: RawQuote) {
+        let named = crate::market::instrument_terms(&row.instrument);
+        self.push_named(row, named);
+    }
+
+    /// [`RawChain::push`] for a loader that has parsed the row's instrument name already (`named`: its
+    /// expiry, strike and type, or `None` when it is not an option name).
+    pub fn push_named(&mut self, row: RawQuote, named: Option<(i64, f64, OptionKind)>) {
         if let Err(problem) = check_row(&row) {
             self.report.reject_with("impossible value", problem);
             return;
         }
-        if let Some(what) = contradiction(&row) {
+        if let Some(what) = named.and_then(|terms| contradiction(&row, terms)) {
             self.report.warn_line(what, row.line);
         }
         self.report.rows_loaded += 1;
@@ -158,9 +166,8 @@ fn check_row(row: &RawQuote) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Which column of a row contradicts its instrument name, if any.
-fn contradiction(row: &RawQuote) -> Option<&'static str> {
-    let (expiry_ms, strike, kind) = crate::market::instrument_terms(&row.instrument)?;
+/// Which column of a row contradicts the terms its instrument name states, if any.
+fn contradiction(row: &RawQuote, (expiry_ms, strike, kind): (i64, f64, OptionKind)) -> Option<&'static str> {
     if expiry_ms != row.expiry_ms {
         Some("the expiry column contradicts the instrument name (the column is used)")
     } else if (strike - row.strike).abs() > 1e-9 * row.strike.abs() {

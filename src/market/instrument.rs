@@ -52,16 +52,21 @@ fn parse_parts(name: &str) -> Option<(&str, i64, f64, OptionKind)> {
         parts[n] = part;
         n += 1;
     }
-    let (underlying, expiry_ms, strike_text, kind_text) = match &parts[..n] {
-        // Deribit / Bybit: UND-DDMMMYY-STRIKE-C[-USDT]
-        [u, e, k, c] | [u, e, k, c, _] if parse_dmy_code(e).is_some() => (*u, parse_dmy_code(e)?, *k, *c),
+    let parts = &parts[..n];
+    // Deribit / Bybit: UND-DDMMMYY-STRIKE-C[-USDT]
+    if let [u, e, k, c] | [u, e, k, c, _] = parts {
+        if let Some(expiry_ms) = parse_dmy_code(e) {
+            return Some((u, expiry_ms, strike(k)?, kind(c)?));
+        }
+    }
+    let (underlying, code, strike_text, kind_text) = match parts {
         // OKX: UND-QUOTE-YYMMDD-STRIKE-C
-        [u, _quote, e, k, c] if parse_yymmdd_code(e).is_some() => (*u, parse_yymmdd_code(e)?, *k, *c),
+        [u, _quote, e, k, c] => (*u, *e, *k, *c),
         // Binance: UND-YYMMDD-STRIKE-C
-        [u, e, k, c] if parse_yymmdd_code(e).is_some() => (*u, parse_yymmdd_code(e)?, *k, *c),
+        [u, e, k, c] => (*u, *e, *k, *c),
         _ => return None,
     };
-    Some((underlying, expiry_ms, strike(strike_text)?, kind(kind_text)?))
+    Some((underlying, parse_yymmdd_code(code)?, strike(strike_text)?, kind(kind_text)?))
 }
 
 #[cfg(test)]

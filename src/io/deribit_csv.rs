@@ -135,6 +135,9 @@ impl TimeCache {
     }
 }
 
+/// A parsed row: the quote, the snapshot time, the instrument name's (expiry, strike, type), a warning.
+type ParsedRow = (RawQuote, i64, Option<(i64, f64, OptionKind)>, Option<&'static str>);
+
 /// One row: the quote, the snapshot time, the terms its instrument name states, and a warning about its `expiry_datetime` when it contradicts the
 /// instrument name (whose expiry is used: the name is the exchange's identity of the option) or is not a date.
 fn parse_row(
@@ -142,7 +145,7 @@ fn parse_row(
     c: &Columns,
     times: &mut TimeCache,
     names: &mut NameCache,
-) -> Result<(RawQuote, i64, Option<(i64, f64, OptionKind)>, Option<&'static str>), InputError> {
+) -> Result<ParsedRow, InputError> {
     let time = times.parse(row.text(c.timestamp)).ok_or_else(|| row.error(c.timestamp, "not an ISO 8601 time"))?;
     let instrument = row.text(c.instrument);
     let kind_text = row.text(c.option_type);

@@ -22,12 +22,15 @@ pub fn gunzip_if_needed<R: Read>(mut input: R) -> std::io::Result<MaybeGz<R>> {
     Ok(if gzip { MaybeGz::Gz(Box::new(gunzip_guarded(whole))) } else { MaybeGz::Plain(whole) })
 }
 
+/// The first bytes read to detect gzip, put back in front of the rest.
+type Rejoined<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
 /// Plain or decompressed content (see [`gunzip_if_needed`]).
 pub enum MaybeGz<R: Read> {
     /// Not gzip: the bytes as they are.
-    Plain(std::io::Chain<std::io::Cursor<Vec<u8>>, R>),
+    Plain(Rejoined<R>),
     /// Gzip: decompressed, with the bomb guard.
-    Gz(Box<BombGuard<flate2::read::MultiGzDecoder<Counted<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>>>),
+    Gz(Box<BombGuard<flate2::read::MultiGzDecoder<Counted<Rejoined<R>>>>>),
 }
 
 impl<R: Read> Read for MaybeGz<R> {

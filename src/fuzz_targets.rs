@@ -6,8 +6,8 @@
 //! them is a bug of the library.
 
 use crate::io::{self, LoadOptions, SourceFormat};
-use crate::market::{BuildOptions, ExpirySlice, ForwardSource};
-use crate::models::ModelKind;
+use crate::market::BuildOptions;
+use crate::models::{ModelKind, SliceInputs};
 
 /// How many bytes format detection sees (the prefix `io::load_bytes` and `io::open_detected` sniff).
 const SNIFF_BYTES: usize = 16 * 1024;
@@ -90,8 +90,8 @@ pub fn fit_config(bytes: &[u8]) {
     };
     let _ = config.effective_loss();
     for kind in all_model_kinds() {
-        for slice in &typical_slices() {
-            let _ = config.validate(kind.for_slice(slice).as_ref());
+        for inputs in typical_inputs() {
+            let _ = config.validate(kind.for_inputs(inputs).as_ref());
         }
     }
 }
@@ -105,20 +105,10 @@ fn all_model_kinds() -> [ModelKind; 4] {
     [ModelKind::Svi, ModelKind::SviJw, ModelKind::Sabr { beta: Some(1.0) }, ModelKind::Sabr { beta: None }]
 }
 
-/// Slices a model is built for: a one-day BTC expiry and a two-year low-priced one (the models' default
-/// bounds depend on T and F). They hold no quotes: validation needs only T and F.
-fn typical_slices() -> [ExpirySlice; 2] {
-    let slice = |t_years: f64, forward: f64| ExpirySlice {
-        expiry_ms: 0,
-        t_years,
-        forward,
-        forward_source: ForwardSource::File,
-        discount: 1.0,
-        parity_forward: None,
-        forward_disagreement: None,
-        quotes: Vec::new(),
-    };
-    [slice(1.0 / 365.0, 70_000.0), slice(2.0, 0.5)]
+/// Slice inputs a model is built for: a one-day BTC expiry and a two-year low-priced one (the models' default
+/// bounds depend on T and F; validation needs nothing else).
+fn typical_inputs() -> [SliceInputs; 2] {
+    [SliceInputs { t_years: 1.0 / 365.0, forward: 70_000.0 }, SliceInputs { t_years: 2.0, forward: 0.5 }]
 }
 
 /// Every source format, in declaration order; each has a `load_<format>` target.

@@ -22,7 +22,7 @@ use super::svi_start::quasi_explicit_starts;
 use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
-use crate::models::SmileModel;
+use crate::models::{ModelFamily, SmileModel};
 use crate::pricing::{norm_pdf, OptionKind};
 
 /// Points of the butterfly grid.
@@ -267,7 +267,7 @@ fn degenerate(model: &dyn SmileModel, params: &[f64], points: &[Point], t: f64, 
             100.0 * market
         ));
     }
-    if model.name() == "svi" {
+    if model.family() == ModelFamily::RawSvi {
         let (sigma, b) = (params[4], params[1]);
         let (lo, _) = rc.bounds[4];
         if rc.fixed[4].is_none() && sigma <= lo * (1.0 + 1e-6) && b > 0.0 {
@@ -500,7 +500,7 @@ fn solve(
         }
         report.notes.push(format!("loss: {loss:?} at {} spread units", config.loss_scale));
     }
-    if model.name() == "svi" && rc.bounds.len() == 5 {
+    if model.family() == ModelFamily::RawSvi && rc.bounds.len() == 5 {
         if let Some(note) = tighten_svi_bounds(&mut rc, &points, t) {
             report.notes.push(note);
         }
@@ -525,7 +525,7 @@ fn solve(
             report.notes.push("warm start ignored: wrong length or not finite".to_owned());
         }
     }
-    if model.name() == "svi" && rc.bounds.len() == 5 {
+    if model.family() == ModelFamily::RawSvi && rc.bounds.len() == 5 {
         let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
         let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
         let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
@@ -539,7 +539,7 @@ fn solve(
             );
             starts.push((p, note));
         }
-    } else if model.name() == "sabr" && rc.bounds.len() == 4 {
+    } else if model.family() == ModelFamily::Sabr && rc.bounds.len() == 4 {
         let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
         let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
         let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
@@ -554,7 +554,7 @@ fn solve(
             starts.push((prepare(&s.params), note));
         }
         starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
-    } else if model.name() == "svi-jw" && rc.bounds.len() == 5 {
+    } else if model.family() == ModelFamily::SviJumpWings && rc.bounds.len() == 5 {
         // The raw-SVI quasi-explicit start, mapped to jump-wings (the middle of the JW box is rarely a smile).
         let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
         let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
@@ -637,7 +637,7 @@ fn solve(
                     scale *= 10.0;
                 }
                 let mut how = format!("no-arbitrage: penalty on g over {BUTTERFLY_POINTS} points, {rounds} round(s)");
-                if !passes(&problem.full) && model.name() == "svi" {
+                if !passes(&problem.full) && model.family() == ModelFamily::RawSvi {
                     if let Some((x, lambda)) = svi_flatten(model, &problem.full, &free, &passes) {
                         res.x = x;
                         how = format!("{how}, then skew/curvature scaled by {lambda:.4} towards a flat smile");

@@ -37,10 +37,14 @@ pub use tardis::tardis_snapshot_times;
 /// `text` for a one-line message: control characters escaped, at most `max_chars` characters, and a note of
 /// the full length when cut (a 50 MB line or a binary file never floods a terminal).
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
-        .collect();
+    let mut escaped = String::with_capacity(text.len().min(4 * max_chars));
+    for c in text.chars().take(max_chars + 1) {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
     if escaped.chars().count() <= max_chars {
         return escaped;
     }

@@ -11,13 +11,32 @@ pub struct SliceInputs {
     pub forward: f64,
 }
 
+/// Which parametrisation a model is: what the calibrator keys its dedicated starts, data bounds and
+/// no-arbitrage repairs on (never the model's name string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFamily {
+    /// Raw SVI (a, b, ρ, m, σ).
+    RawSvi,
+    /// SVI jump-wings (v, ψ, p, c, ṽ).
+    SviJumpWings,
+    /// Hagan's SABR (α, β, ρ, ν).
+    Sabr,
+    /// Any other model: generic starts only.
+    Other,
+}
+
 /// A smile model of total implied variance w(k) = σ(k)²·T for one expiry slice.
 ///
 /// Parameters are passed as a slice in the order of [`SmileModel::param_names`], so that calibration,
 /// bounds, fixing and the GUI treat every model alike.
 pub trait SmileModel: Send + Sync {
-    /// Short identifier (`svi`, `svi-jw`, `sabr`).
+    /// Short identifier (`svi`, `svi-jw`, `sabr`), for reports and files only.
     fn name(&self) -> &'static str;
+
+    /// The parametrisation, for model-specific calibration helpers (default: none).
+    fn family(&self) -> ModelFamily {
+        ModelFamily::Other
+    }
 
     /// Parameter names, in order.
     fn param_names(&self) -> &'static [&'static str];

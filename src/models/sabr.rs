@@ -214,6 +214,10 @@ impl SmileModel for Sabr {
         "sabr"
     }
 
+    fn family(&self) -> super::ModelFamily {
+        super::ModelFamily::Sabr
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &SABR_PARAMS
     }

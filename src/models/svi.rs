@@ -65,6 +65,10 @@ impl SmileModel for Svi {
         "svi"
     }
 
+    fn family(&self) -> super::ModelFamily {
+        super::ModelFamily::RawSvi
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &SVI_PARAMS
     }

@@ -164,6 +164,10 @@ impl SmileModel for SviJw {
         "svi-jw"
     }
 
+    fn family(&self) -> super::ModelFamily {
+        super::ModelFamily::SviJumpWings
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &SVI_JW_PARAMS
     }

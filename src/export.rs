@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::{json, Map, Value};
 
 use crate::arbitrage::CalendarViolation;
-use crate::calibrate::{QuoteUse, SliceFitReport};
+use crate::calibrate::{QuoteUse, SliceFitReport, SurfaceFit};
 use crate::io::iv_csv::fmt_f64;
 use crate::models::SmileModel;
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
@@ -52,6 +52,37 @@ pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[Cale
         "config": source.config,
         "slices": slices,
         "calendar": {"ok": calendar.is_empty(), "violations": violations},
+    })
+}
+
+/// The `surface` object of fit.json for a surface model: its name, global parameters, the per-expiry
+/// parameters of each live expiry, and the solver's stop.
+pub fn surface_json(fit: &SurfaceFit) -> Value {
+    let global: Map<String, Value> = match &fit.params {
+        Some(p) => fit.global_names.iter().cloned().zip(p.global.iter().map(|v| num(*v))).collect(),
+        None => Map::new(),
+    };
+    let expiries: Vec<Value> = match &fit.params {
+        Some(p) => fit
+            .expiries_ms
+            .iter()
+            .zip(&p.per_expiry)
+            .map(|(ms, values)| {
+                let mut object: Map<String, Value> =
+                    fit.per_expiry_names.iter().cloned().zip(values.iter().map(|v| num(*v))).collect();
+                object.insert("expiry".to_owned(), json!(crate::market::time::format_utc(*ms)));
+                Value::Object(object)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    json!({
+        "model": fit.model,
+        "ok": fit.params.is_some(),
+        "solver_stop": fit.stop,
+        "iterations": fit.iterations,
+        "global": global,
+        "expiries": expiries,
     })
 }
 

@@ -14,15 +14,15 @@
 use std::time::Instant;
 
 use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+use super::error::FitError;
 use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
-use super::sabr_start::sabr_starts;
-use super::svi_start::quasi_explicit_starts;
 use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
-use crate::models::{ModelFamily, SmileModel};
+use crate::models::capabilities::middle_of_bounds;
+use crate::models::{FitData, SmileModel};
 use crate::pricing::{norm_pdf, OptionKind};
 
 /// Points of the butterfly grid.
@@ -59,7 +59,7 @@ fn normalized_vega(k: f64, vol: f64, t: f64) -> f64 {
 
 /// A quote taking part in the fit.
 #[derive(Clone, Copy, Debug)]
-struct Point {
+pub(super) struct Point {
     k: f64,
     kind: OptionKind,
     vol: f64,
@@ -114,29 +114,16 @@ impl Residuals for Problem<'_> {
             return false;
         }
         let nf = self.free.len();
-        let sqrt_t = self.t.sqrt();
         for (i, p) in self.points.iter().enumerate() {
-            let w = self.model.total_variance(&self.full, p.k);
-            if !(w > 0.0) || !w.is_finite() {
+            let Some((res, coef)) =
+                point_residual(self.model, &self.full, p, self.t, self.objective, self.loss, &mut self.grad)
+            else {
                 return false;
-            }
-            let vol = (w / self.t).sqrt();
-            self.model.total_variance_gradient(&self.full, p.k, &mut self.grad);
-            // ∂σ/∂p = ∂w/∂p / (2σT).
-            let dvol = 1.0 / (2.0 * vol * self.t);
-            let (value, scale) = match self.objective {
-                Objective::Vol => (vol, dvol),
-                Objective::Price => {
-                    (normalized_price(p.kind, p.k, vol * sqrt_t), normalized_vega(p.k, vol, self.t) * dvol)
-                }
             };
-            let raw = p.weight * (value - p.target);
-            // Robust loss as a transformed residual r̃ with ½r̃² = ½C²ρ((r/C)²) and the chain rule on the row.
-            let (res, factor) = robust(self.loss, raw, p.loss_threshold);
             r[i] = res;
             let row = &mut jac[i * nf..(i + 1) * nf];
             for (j, &idx) in self.free.iter().enumerate() {
-                row[j] = factor * p.weight * scale * self.grad[idx];
+                row[j] = coef * self.grad[idx];
             }
         }
         if !self.penalty_ks.is_empty() {
@@ -157,6 +144,36 @@ impl Residuals for Problem<'_> {
         }
         r.iter().all(|v| v.is_finite())
     }
+}
+
+/// One point's (robust, weighted) residual under `params` and the factor d r̃ / d w (so that the Jacobian row
+/// is that factor times ∂w/∂p, written into `grad`); `None` where the model gives no positive variance. The
+/// one residual formula of every fit, per slice and across a surface.
+pub(super) fn point_residual(
+    model: &dyn SmileModel,
+    params: &[f64],
+    p: &Point,
+    t: f64,
+    objective: Objective,
+    loss: Loss,
+    grad: &mut [f64],
+) -> Option<(f64, f64)> {
+    let w = model.total_variance(params, p.k);
+    if !(w > 0.0) || !w.is_finite() {
+        return None;
+    }
+    let vol = (w / t).sqrt();
+    model.total_variance_gradient(params, p.k, grad);
+    // ∂σ/∂p = ∂w/∂p / (2σT).
+    let dvol = 1.0 / (2.0 * vol * t);
+    let (value, scale) = match objective {
+        Objective::Vol => (vol, dvol),
+        Objective::Price => (normalized_price(p.kind, p.k, vol * t.sqrt()), normalized_vega(p.k, vol, t) * dvol),
+    };
+    let raw = p.weight * (value - p.target);
+    // Robust loss as a transformed residual r̃ with ½r̃² = ½C²ρ((r/C)²) and the chain rule on the row.
+    let (res, factor) = robust(loss, raw, p.loss_threshold);
+    Some((res, factor * p.weight * scale))
 }
 
 /// The transformed residual and its derivative d r̃ / d r for `loss` with threshold `c` (plain when c is not
@@ -188,7 +205,7 @@ fn robust(loss: Loss, r: f64, c: f64) -> (f64, f64) {
 }
 
 /// Use (or the reason for exclusion) of every quote of the slice.
-fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
+pub(super) fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
     let excluded = |q: &Quote| config.excluded_instruments.iter().any(|name| name.as_str() == &*q.instrument);
     let mut uses: Vec<QuoteUse> = slice
         .quotes
@@ -239,7 +256,7 @@ fn select(slice: &ExpirySlice, config: &FitConfig) -> Vec<QuoteUse> {
 }
 
 /// Market mid vol interpolated at k0 = 0 clamped into the used quotes' range (linear in k).
-fn market_atm(points: &[Point]) -> (f64, f64) {
+pub(super) fn market_atm(points: &[Point]) -> (f64, f64) {
     let (kmin, kmax) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.k), b.max(p.k)));
     let k0 = 0.0f64.clamp(kmin, kmax);
     let below = points.iter().filter(|p| p.k <= k0).max_by(|a, b| a.k.total_cmp(&b.k));
@@ -267,16 +284,7 @@ fn degenerate(model: &dyn SmileModel, params: &[f64], points: &[Point], t: f64, 
             100.0 * market
         ));
     }
-    if model.family() == ModelFamily::RawSvi {
-        let (sigma, b) = (params[4], params[1]);
-        let (lo, _) = rc.bounds[4];
-        if rc.fixed[4].is_none() && sigma <= lo * (1.0 + 1e-6) && b > 0.0 {
-            return Some(format!(
-                "degenerate fit: sigma = {sigma:.2e} at its lower bound with b = {b:.3} (a V-shaped kink)"
-            ));
-        }
-    }
-    None
+    model.shape_check().and_then(|check| check.degenerate(params, &rc.bounds, &rc.fixed))
 }
 
 /// Names of free parameters on a bound.
@@ -293,19 +301,13 @@ fn at_bounds(model: &dyn SmileModel, params: &[f64], rc: &ResolvedConfig) -> Vec
         .collect()
 }
 
-/// Data-dependent bounds for raw SVI where the user gave none (as scipy's reference fit does): a ≥ −4·max w
-/// over the used quotes and m within the quoted k range widened by its span on each side. Without
-/// them the least-squares problem has flat valleys towards a → −∞, b → ∞, |ρ| → 1, |m| → ∞ (the smile
-/// becomes a parabola over the quoted range) along which LM crawls for thousands of iterations while the
-/// curve on the data barely changes, and the wings go wild.
-fn tighten_svi_bounds(rc: &mut ResolvedConfig, points: &[Point], t: f64) -> Option<String> {
+/// Applies the bounds the model suggests from the data ([`crate::models::Starts::data_bounds`]) where the user set none and
+/// the parameter is not fixed; returns the report note naming what changed.
+fn apply_data_bounds(model: &dyn SmileModel, rc: &mut ResolvedConfig, data: &FitData<'_>) -> Option<String> {
     let mut changed = Vec::new();
-    let max_w = points.iter().map(|p| p.vol * p.vol * t).fold(0.0, f64::max);
-    let (kmin, kmax) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.k), b.max(p.k)));
-    let span = kmax - kmin;
-    let wanted = [(0, -4.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)];
-    for (i, lo, hi) in wanted {
-        let name = crate::models::SVI_PARAMS[i];
+    let names = model.param_names();
+    for (i, lo, hi) in model.starts().map(|s| s.data_bounds(data)).unwrap_or_default() {
+        let name = names[i];
         if rc.config.bounds.contains_key(name) || rc.fixed[i].is_some() {
             continue;
         }
@@ -317,19 +319,6 @@ fn tighten_svi_bounds(rc: &mut ResolvedConfig, points: &[Point], t: f64) -> Opti
         }
     }
     (!changed.is_empty()).then(|| format!("data bounds: {}", changed.join(", ")))
-}
-
-/// Generic start for models without a dedicated one: the middle of each (finite) bound interval.
-fn generic_start(bounds: &[(f64, f64)]) -> Vec<f64> {
-    bounds
-        .iter()
-        .map(|&(lo, hi)| match (lo.is_finite(), hi.is_finite()) {
-            (true, true) => 0.5 * (lo + hi),
-            (true, false) => lo + 1.0,
-            (false, true) => hi - 1.0,
-            (false, false) => 0.0,
-        })
-        .collect()
 }
 
 /// Outcome of the solve, before the report.
@@ -372,7 +361,7 @@ pub fn fit_slice(
             };
             report.notes.push(format!("solver stop: {}", solved.stop.label()));
         }
-        Err(reason) => fail_report(&mut report, reason, warm_start),
+        Err(reason) => fail_report(&mut report, reason.to_string(), warm_start),
     }
     fill_statistics(model, slice, &uses, &mut report);
     report.fit_time_us = clock.elapsed().as_secs_f64() * 1e6;
@@ -380,7 +369,7 @@ pub fn fit_slice(
 }
 
 /// A report of `model` on `slice` before any fit: status "not fitted", no parameters, NaN statistics.
-fn fit_slice_shell(model: &dyn SmileModel, slice: &ExpirySlice) -> SliceFitReport {
+pub(super) fn fit_slice_shell(model: &dyn SmileModel, slice: &ExpirySlice) -> SliceFitReport {
     SliceFitReport {
         expiry: format_utc(slice.expiry_ms),
         expiry_ms: slice.expiry_ms,
@@ -404,42 +393,22 @@ fn fit_slice_shell(model: &dyn SmileModel, slice: &ExpirySlice) -> SliceFitRepor
     }
 }
 
-fn solve(
-    model: &dyn SmileModel,
+/// The used quotes of a slice as fit points: targets in the objective's units, weights, robust-loss
+/// thresholds (in that order of checks and notes). Fails on a slice with no two-sided quote or fewer than
+/// `min_points` used quotes; sets `report.n_quotes`.
+pub(super) fn slice_points(
     slice: &ExpirySlice,
     config: &FitConfig,
-    warm_start: Option<&[f64]>,
     uses: &[QuoteUse],
+    min_points: usize,
     report: &mut SliceFitReport,
-) -> Result<Solved, String> {
+) -> Result<Vec<Point>, FitError> {
     let t = slice.t_years;
-    if !(t > 0.0) || !t.is_finite() {
-        return Err("expired".to_owned());
-    }
-    if !(slice.forward > 0.0) || !slice.forward.is_finite() {
-        return Err(format!("bad forward {}", slice.forward));
-    }
-    let mut rc = config.validate(model).map_err(|e| format!("bad configuration: {e}"))?;
-    // A parameter whose bounds coincide (e.g. SABR's β fixed through the model, bounds (β, β)) is fixed: it
-    // leaves the problem and is not reported as sitting on a bound.
-    for i in 0..rc.bounds.len() {
-        let (lo, hi) = rc.bounds[i];
-        if rc.fixed[i].is_none() && lo == hi {
-            rc.fixed[i] = Some(lo);
-        }
-    }
-    let free = rc.free_indices();
     if slice.quotes.iter().all(|q| q.status != QuoteStatus::Ok) {
         let one_sided =
             slice.quotes.iter().filter(|q| matches!(q.status, QuoteStatus::NoBid | QuoteStatus::NoAsk)).count();
-        return Err(if one_sided > 0 {
-            format!(
-                "one-sided slice: no two-sided quote ({one_sided} of {} quotes have only a bid or an ask)",
-                slice.quotes.len()
-            )
-        } else {
-            format!("no two-sided quote among {} quotes", slice.quotes.len())
-        });
+        let total = slice.quotes.len();
+        return Err(if one_sided > 0 { FitError::OneSided { one_sided, total } } else { FitError::NoTwoSided(total) });
     }
     let mut points: Vec<Point> = Vec::new();
     let mut spreads: Vec<f64> = Vec::new();
@@ -464,13 +433,8 @@ fn solve(
         points.push(Point { k: q.k, kind: q.kind, vol, target, weight: 1.0, loss_threshold: f64::INFINITY });
     }
     report.n_quotes = points.len();
-    if points.len() < free.len() + 1 {
-        return Err(format!(
-            "too few quotes: {} used, need at least {} for {} free parameters",
-            points.len(),
-            free.len() + 1,
-            free.len()
-        ));
+    if points.len() < min_points {
+        return Err(FitError::TooFewQuotes { used: points.len(), needed: min_points });
     }
     match config.weights {
         Weighting::Equal => {}
@@ -500,10 +464,42 @@ fn solve(
         }
         report.notes.push(format!("loss: {loss:?} at {} spread units", config.loss_scale));
     }
-    if model.family() == ModelFamily::RawSvi && rc.bounds.len() == 5 {
-        if let Some(note) = tighten_svi_bounds(&mut rc, &points, t) {
-            report.notes.push(note);
+    Ok(points)
+}
+
+fn solve(
+    model: &dyn SmileModel,
+    slice: &ExpirySlice,
+    config: &FitConfig,
+    warm_start: Option<&[f64]>,
+    uses: &[QuoteUse],
+    report: &mut SliceFitReport,
+) -> Result<Solved, FitError> {
+    let t = slice.t_years;
+    if !(t > 0.0) || !t.is_finite() {
+        return Err(FitError::Expired);
+    }
+    if !(slice.forward > 0.0) || !slice.forward.is_finite() {
+        return Err(FitError::BadForward(slice.forward));
+    }
+    let mut rc = config.validate(model).map_err(FitError::BadConfiguration)?;
+    // A parameter whose bounds coincide (e.g. SABR's β fixed through the model, bounds (β, β)) is fixed: it
+    // leaves the problem and is not reported as sitting on a bound.
+    for i in 0..rc.bounds.len() {
+        let (lo, hi) = rc.bounds[i];
+        if rc.fixed[i].is_none() && lo == hi {
+            rc.fixed[i] = Some(lo);
         }
+    }
+    let free = rc.free_indices();
+    let points = slice_points(slice, config, uses, free.len() + 1, report)?;
+    let loss = config.effective_loss();
+    let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
+    let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
+    let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
+    let data = FitData { ks: &ks, vols: &vols, weights: &weights, t_years: t, forward: slice.forward };
+    if let Some(note) = apply_data_bounds(model, &mut rc, &data) {
+        report.notes.push(note);
     }
     let rc = rc;
     // Starting points, full parameter vectors.
@@ -525,50 +521,12 @@ fn solve(
             report.notes.push("warm start ignored: wrong length or not finite".to_owned());
         }
     }
-    if model.family() == ModelFamily::RawSvi && rc.bounds.len() == 5 {
-        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
-        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
-        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
-        for s in quasi_explicit_starts(&ks, &vols, &weights, t, &rc.bounds, 2) {
-            let p = prepare(&s.params);
-            let note = format!(
-                "start: quasi-explicit grid (m = {:.4}, sigma = {:.4}, start RMSE {:.3} vol pts)",
-                s.params[3],
-                s.params[4],
-                100.0 * (s.cost / points.len() as f64).sqrt()
-            );
-            starts.push((p, note));
-        }
-    } else if model.family() == ModelFamily::Sabr && rc.bounds.len() == 4 {
-        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
-        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
-        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
-        for s in sabr_starts(model, &ks, &vols, &weights, t, slice.forward, &rc.bounds, &rc.fixed, 2) {
-            let note = format!(
-                "start: SABR grid (alpha = {:.6}, rho = {:.2}, nu = {:.2}, start RMSE {:.3} vol pts)",
-                s.params[0],
-                s.params[2],
-                s.params[3],
-                100.0 * (s.cost / points.len() as f64).sqrt()
-            );
-            starts.push((prepare(&s.params), note));
-        }
-        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
-    } else if model.family() == ModelFamily::SviJumpWings && rc.bounds.len() == 5 {
-        // The raw-SVI quasi-explicit start, mapped to jump-wings (the middle of the JW box is rarely a smile).
-        let ks: Vec<f64> = points.iter().map(|p| p.k).collect();
-        let vols: Vec<f64> = points.iter().map(|p| p.vol).collect();
-        let weights: Vec<f64> = points.iter().map(|p| p.weight).collect();
-        let raw_bounds = crate::models::Svi.default_bounds();
-        for s in quasi_explicit_starts(&ks, &vols, &weights, t, &raw_bounds, 2) {
-            let jw = crate::models::raw_to_jw(&crate::models::SviParams::from_slice(&s.params), t).to_array();
-            if model.check_domain(&jw).is_ok() {
-                starts.push((prepare(&jw), "start: quasi-explicit raw SVI mapped to jump-wings".to_owned()));
-            }
-        }
-        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
-    } else {
-        starts.push((prepare(&generic_start(&rc.bounds)), "start: middle of the bounds".to_owned()));
+    let own = model.starts();
+    for start in own.map(|o| o.starts(&data, &rc.bounds, &rc.fixed, 2)).unwrap_or_default() {
+        starts.push((prepare(&start.params), start.note));
+    }
+    if own.is_none_or(|o| o.middle_of_bounds_too()) {
+        starts.push((prepare(&middle_of_bounds(&rc.bounds)), "start: middle of the bounds".to_owned()));
     }
     let opts = LmOptions { max_iterations: config.max_iterations, ftol: 1e-10, ..LmOptions::default() };
     // The solver: LM, or projected L-BFGS on the same residuals (cost ½‖r‖², gradient Jᵀr) from the same starts.
@@ -581,7 +539,7 @@ fn solve(
     };
     let mut best: Option<(Solved, f64, Option<String>)> = None;
     let (mut iterations, mut evaluations) = (0, 0);
-    let mut last_failure = String::from("no starting point inside the model's domain");
+    let mut last_failure = FitError::NoStart;
     let mut no_arb_notes: Vec<String> = Vec::new();
     let mut best_no_arb_note: Option<String> = None;
     for (si, (start, note)) in starts.iter().enumerate() {
@@ -607,7 +565,7 @@ fn solve(
         iterations += res.iterations;
         evaluations += res.evaluations;
         if let LmStop::Failed(reason) = &res.stop {
-            last_failure = format!("solver failed: {reason}");
+            last_failure = FitError::Solver(reason.clone());
             continue;
         }
         if config.no_arbitrage {
@@ -637,11 +595,10 @@ fn solve(
                     scale *= 10.0;
                 }
                 let mut how = format!("no-arbitrage: penalty on g over {BUTTERFLY_POINTS} points, {rounds} round(s)");
-                if !passes(&problem.full) && model.family() == ModelFamily::RawSvi {
-                    if let Some((x, lambda)) = svi_flatten(model, &problem.full, &free, &passes) {
-                        res.x = x;
-                        how = format!("{how}, then skew/curvature scaled by {lambda:.4} towards a flat smile");
-                    }
+                let repair = model.butterfly_repair().filter(|_| !passes(&problem.full));
+                if let Some((full, lambda)) = repair.and_then(|r| r.repair(&problem.full, &free, &passes)) {
+                    res.x = free.iter().map(|&i| full[i]).collect();
+                    how = format!("{how}, then skew/curvature scaled by {lambda:.4} towards a flat smile");
                 }
                 problem.set(&res.x);
                 if !passes(&problem.full) {
@@ -684,49 +641,9 @@ fn solve(
         ));
         report.iterations = iterations;
         report.function_evals = evaluations;
-        return Err(reason);
+        return Err(FitError::Degenerate(reason));
     }
     Ok(solved)
-}
-
-/// Last resort for raw SVI when the penalty did not remove butterfly arbitrage: blend the free parameters a
-/// and b towards a flat smile (b = 0, a = the fitted total variance at k = 0; g ≡ 1 there), keeping ρ, m, σ,
-/// with the largest blend factor λ ∈ [0, 1] (bisection) whose smile passes the check. Returns the free
-/// parameter vector and λ, or `None` when a or b is fixed (no flat smile is reachable).
-fn svi_flatten(
-    model: &dyn SmileModel,
-    full: &[f64],
-    free: &[usize],
-    passes: &dyn Fn(&[f64]) -> bool,
-) -> Option<(Vec<f64>, f64)> {
-    if !(free.contains(&0) && free.contains(&1)) {
-        return None;
-    }
-    let w_atm = model.total_variance(full, 0.0);
-    if !(w_atm > 0.0 && w_atm.is_finite()) {
-        return None;
-    }
-    let blend = |lambda: f64| {
-        let mut p = full.to_vec();
-        p[0] = w_atm + lambda * (full[0] - w_atm);
-        p[1] = lambda * full[1];
-        p
-    };
-    let fine = |p: &[f64]| model.check_domain(p).is_ok() && passes(p);
-    if !fine(&blend(0.0)) {
-        return None;
-    }
-    let (mut ok, mut bad) = (0.0, 1.0);
-    for _ in 0..40 {
-        let mid = 0.5 * (ok + bad);
-        if fine(&blend(mid)) {
-            ok = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    let p = blend(ok);
-    Some((free.iter().map(|&i| p[i]).collect(), ok))
 }
 
 /// Objective-independent comparison of candidates: the weighted vol cost.
@@ -752,7 +669,12 @@ fn counts_for_inside_share(q: &Quote) -> bool {
         && matches!((q.bid.iv, q.ask.iv), (Some(b), Some(a)) if b.is_finite() && a.is_finite() && a >= b)
 }
 
-fn fill_statistics(model: &dyn SmileModel, slice: &ExpirySlice, uses: &[QuoteUse], report: &mut SliceFitReport) {
+pub(super) fn fill_statistics(
+    model: &dyn SmileModel,
+    slice: &ExpirySlice,
+    uses: &[QuoteUse],
+    report: &mut SliceFitReport,
+) {
     let usable = report.status.is_usable();
     let t = slice.t_years;
     let (mut sse, mut max_abs, mut n_used, mut su_sum, mut su_n) = (0.0, 0.0f64, 0usize, 0.0, 0usize);

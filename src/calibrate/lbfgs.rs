@@ -8,7 +8,14 @@
 //! backtracking Armijo line search along P(x + α·d) follows; a refused point (outside the model's domain)
 //! backtracks too. Pairs failing the curvature condition are not stored.
 
-use super::lm::{LmResult, LmStop, Residuals};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use argmin::core::{Error, Problem, Solver, State, TerminationReason, TerminationStatus, KV};
+use nalgebra::{DMatrixView, DVectorView, Dyn};
+
+use super::lm::{eval_counted, run_executor, BoundedState, LmResult, LmStop, Residuals};
 
 /// Why the solver stopped.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +33,8 @@ pub enum LbfgsStop {
     MaxIterations,
     /// No usable result (the start is refused or the residuals are not finite there).
     Failed(String),
+    /// Cancelled from outside (the solver's cancel flag); the best point so far is returned.
+    Cancelled,
 }
 
 impl LbfgsStop {
@@ -46,6 +55,7 @@ impl LbfgsStop {
             LbfgsStop::LineSearchStalled => "converged (line search stalled)",
             LbfgsStop::MaxIterations => "max iterations",
             LbfgsStop::Failed(_) => "failed",
+            LbfgsStop::Cancelled => "cancelled",
         }
     }
 
@@ -57,6 +67,7 @@ impl LbfgsStop {
             LbfgsStop::ConvergedGradient => LmStop::ConvergedGradient,
             LbfgsStop::MaxIterations => LmStop::MaxIterations,
             LbfgsStop::Failed(reason) => LmStop::Failed(reason.clone()),
+            LbfgsStop::Cancelled => LmStop::Cancelled,
         }
     }
 }
@@ -122,121 +133,123 @@ impl LbfgsResult {
     }
 }
 
-/// Cost ½‖r‖², gradient Jᵀr and the Gauss–Newton diagonal diag(JᵀJ).
+/// Cost ½‖r‖², gradient Jᵀr and the Gauss–Newton diagonal diag(JᵀJ) (J row-major m × n, through nalgebra).
 fn cost_gradient(jac: &[f64], r: &[f64], n: usize, g: &mut [f64], diag: &mut [f64]) -> f64 {
-    g.iter_mut().for_each(|v| *v = 0.0);
-    diag.iter_mut().for_each(|v| *v = 0.0);
-    for (row, &ri) in jac.chunks_exact(n).zip(r) {
-        for i in 0..n {
-            g[i] += row[i] * ri;
-            diag[i] += row[i] * row[i];
-        }
+    let m = r.len();
+    let j = DMatrixView::from_slice_with_strides_generic(jac, Dyn(m), Dyn(n), Dyn(n), Dyn(1));
+    let rv = DVectorView::from_slice(r, m);
+    for i in 0..n {
+        let col = j.column(i);
+        g[i] = col.dot(&rv);
+        diag[i] = col.norm_squared();
     }
-    0.5 * r.iter().map(|v| v * v).sum::<f64>()
+    0.5 * rv.norm_squared()
 }
 
-/// Minimises ½‖r(x)‖² over lo ≤ x ≤ hi from `x0` (projected onto the box first).
-pub fn minimize(
-    problem: &mut dyn Residuals,
-    x0: &[f64],
-    lower: &[f64],
-    upper: &[f64],
-    opts: &LbfgsOptions,
-) -> LbfgsResult {
-    let n = x0.len();
-    let m = problem.len();
-    let project = |x: &mut [f64]| {
-        for i in 0..n {
-            x[i] = x[i].max(lower[i]).min(upper[i]);
+/// Projected L-BFGS as an argmin [`Solver`] (see the module docs). Run it with argmin's `Executor` or
+/// through [`minimize`]; the iteration limit is the executor's `max_iters`.
+pub struct ProjectedLbfgs {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    opts: LbfgsOptions,
+    cancel: Option<Arc<AtomicBool>>,
+    stop: Option<LbfgsStop>,
+    r: Vec<f64>,
+    jac: Vec<f64>,
+    r_new: Vec<f64>,
+    jac_new: Vec<f64>,
+    g: Vec<f64>,
+    diag: Vec<f64>,
+    g_new: Vec<f64>,
+    diag_new: Vec<f64>,
+    cost: f64,
+    /// Ring buffer of (s, y) pairs, oldest first.
+    pairs: VecDeque<(Vec<f64>, Vec<f64>)>,
+    steepest_only: bool,
+}
+
+impl ProjectedLbfgs {
+    /// The solver for the box `lower ≤ x ≤ upper` with `opts`.
+    pub fn new(lower: &[f64], upper: &[f64], opts: LbfgsOptions) -> ProjectedLbfgs {
+        ProjectedLbfgs {
+            lower: lower.to_vec(),
+            upper: upper.to_vec(),
+            opts,
+            cancel: None,
+            stop: None,
+            r: Vec::new(),
+            jac: Vec::new(),
+            r_new: Vec::new(),
+            jac_new: Vec::new(),
+            g: Vec::new(),
+            diag: Vec::new(),
+            g_new: Vec::new(),
+            diag_new: Vec::new(),
+            cost: f64::NAN,
+            pairs: VecDeque::with_capacity(opts.memory.max(1)),
+            steepest_only: false,
         }
-    };
-    let mut x = x0.to_vec();
-    project(&mut x);
-    let (mut r, mut jac) = (vec![0.0; m], vec![0.0; m * n]);
-    let fail = |x: Vec<f64>, reason: &str, evaluations| LbfgsResult {
-        x,
-        cost: f64::NAN,
-        stop: LbfgsStop::Failed(reason.to_owned()),
-        iterations: 0,
-        evaluations,
-    };
-    if !problem.eval(&x, &mut r, &mut jac) {
-        return fail(x, "the start is outside the model's domain", 1);
     }
-    let (mut g, mut diag) = (vec![0.0; n], vec![0.0; n]);
-    let mut cost = cost_gradient(&jac, &r, n, &mut g, &mut diag);
-    if !cost.is_finite() {
-        return fail(x, "non-finite residuals at the start", 1);
+
+    /// Stops at the next iteration once `flag` is set ([`LbfgsStop::Cancelled`]).
+    pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> ProjectedLbfgs {
+        self.cancel = Some(flag);
+        self
     }
-    if n == 0 {
-        return LbfgsResult { x, cost, stop: LbfgsStop::ConvergedX, iterations: 0, evaluations: 1 };
+
+    /// Why the solver stopped by itself, if it did (`None` when the executor's iteration limit ended it).
+    pub fn stop(&self) -> Option<&LbfgsStop> {
+        self.stop.as_ref()
     }
-    let memory = opts.memory.max(1);
-    // Ring buffer of (s, y, 1/(sᵀy)) pairs, oldest first.
-    let mut pairs: std::collections::VecDeque<(Vec<f64>, Vec<f64>)> = std::collections::VecDeque::with_capacity(memory);
-    let (mut free, mut d, mut q, mut alpha) = (vec![false; n], vec![0.0; n], vec![0.0; n], vec![0.0; memory]);
-    let (mut x_new, mut r_new, mut jac_new) = (vec![0.0; n], vec![0.0; m], vec![0.0; m * n]);
-    let (mut g_new, mut diag_new) = (vec![0.0; n], vec![0.0; n]);
-    let mut evaluations = 1;
-    let mut iterations = 0;
-    let mut stop = LbfgsStop::MaxIterations;
-    // Preconditioner floor: a parameter without influence keeps a finite step.
-    let floor = |diag: &[f64]| 1e-12 * diag.iter().copied().fold(0.0, f64::max).max(1e-300);
-    let mut steepest_only = false;
-    while iterations < opts.max_iterations {
-        iterations += 1;
-        for i in 0..n {
-            free[i] = !((x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0) || upper[i] <= lower[i]);
+
+    fn project(&self, x: &mut [f64]) {
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = v.max(self.lower[i]).min(self.upper[i]);
         }
-        let rnorm = (2.0 * cost).sqrt();
-        let gmax = (0..n)
-            .filter(|&i| free[i])
+    }
+
+    /// The free set: parameters not on a bound with the gradient pushing out of the box.
+    fn free_set(&self, x: &[f64]) -> Vec<bool> {
+        (0..x.len())
             .map(|i| {
-                let col = diag[i].sqrt();
-                if col > 0.0 && rnorm > 0.0 {
-                    g[i].abs() / (col * rnorm)
-                } else {
-                    0.0
-                }
+                !((x[i] <= self.lower[i] && self.g[i] > 0.0)
+                    || (x[i] >= self.upper[i] && self.g[i] < 0.0)
+                    || self.upper[i] <= self.lower[i])
             })
-            .fold(0.0, f64::max);
-        if gmax <= opts.gtol || cost == 0.0 {
-            stop = LbfgsStop::ConvergedGradient;
-            break;
-        }
-        let fl = floor(&diag);
-        let dot_free =
-            |a: &[f64], b: &[f64], free: &[bool]| (0..n).filter(|&i| free[i]).map(|i| a[i] * b[i]).sum::<f64>();
-        // Two-loop recursion on the free set.
-        for i in 0..n {
-            q[i] = if free[i] { g[i] } else { 0.0 };
-        }
-        let usable = |s: &[f64], y: &[f64], free: &[bool]| {
-            let sy = dot_free(s, y, free);
-            (sy > 1e-12 * dot_free(y, y, free).sqrt() * dot_free(s, s, free).sqrt() && sy > 0.0).then_some(sy)
+            .collect()
+    }
+
+    /// The search direction: the two-loop recursion on the free set with the initial inverse Hessian
+    /// γ·diag(JᵀJ)⁻¹ (γ = sᵀy / (yᵀ·diag⁻¹·y) of the newest usable pair), or the preconditioned steepest
+    /// descent when that is not a descent direction (the memory is then cleared).
+    fn direction(&mut self, free: &[bool]) -> Vec<f64> {
+        let n = free.len();
+        let (g, diag) = (&self.g, &self.diag);
+        // Preconditioner floor: a parameter without influence keeps a finite step.
+        let fl = 1e-12 * diag.iter().copied().fold(0.0, f64::max).max(1e-300);
+        let dot_free = |a: &[f64], b: &[f64]| (0..n).filter(|&i| free[i]).map(|i| a[i] * b[i]).sum::<f64>();
+        let usable = |s: &[f64], y: &[f64]| {
+            let sy = dot_free(s, y);
+            (sy > 1e-12 * dot_free(y, y).sqrt() * dot_free(s, s).sqrt() && sy > 0.0).then_some(sy)
         };
-        let use_memory = !steepest_only;
+        let mut q: Vec<f64> = (0..n).map(|i| if free[i] { g[i] } else { 0.0 }).collect();
+        let use_memory = !self.steepest_only;
+        let mut alpha = vec![f64::NAN; self.pairs.len()];
         if use_memory {
-            for (j, (s, y)) in pairs.iter().enumerate().rev() {
-                alpha[j] = match usable(s, y, &free) {
-                    Some(sy) => {
-                        let a = dot_free(s, &q, &free) / sy;
-                        for i in 0..n {
-                            if free[i] {
-                                q[i] -= a * y[i];
-                            }
-                        }
-                        a
+            for (j, (s, y)) in self.pairs.iter().enumerate().rev() {
+                if let Some(sy) = usable(s, y) {
+                    let a = dot_free(s, &q) / sy;
+                    for i in (0..n).filter(|&i| free[i]) {
+                        q[i] -= a * y[i];
                     }
-                    None => f64::NAN,
-                };
+                    alpha[j] = a;
+                }
             }
         }
-        // Initial inverse Hessian γ·diag(JᵀJ)⁻¹, γ = sᵀy / (yᵀ·diag⁻¹·y) of the newest usable pair.
         let mut gamma = 1.0;
         if use_memory {
-            if let Some((s, y)) = pairs.iter().rev().find(|(s, y)| usable(s, y, &free).is_some()) {
-                let sy = dot_free(s, y, &free);
+            if let Some((s, y)) = self.pairs.iter().rev().find(|(s, y)| usable(s, y).is_some()) {
+                let sy = dot_free(s, y);
                 let yhy = (0..n).filter(|&i| free[i]).map(|i| y[i] * y[i] / diag[i].max(fl)).sum::<f64>();
                 if yhy > 0.0 && sy > 0.0 {
                     gamma = sy / yhy;
@@ -247,95 +260,168 @@ pub fn minimize(
             q[i] = if free[i] { gamma * q[i] / diag[i].max(fl) } else { 0.0 };
         }
         if use_memory {
-            for (j, (s, y)) in pairs.iter().enumerate() {
+            for (j, (s, y)) in self.pairs.iter().enumerate() {
                 if alpha[j].is_nan() {
                     continue;
                 }
-                let sy = dot_free(s, y, &free);
-                let b = dot_free(y, &q, &free) / sy;
-                for i in 0..n {
-                    if free[i] {
-                        q[i] += (alpha[j] - b) * s[i];
-                    }
+                let b = dot_free(y, &q) / dot_free(s, y);
+                for i in (0..n).filter(|&i| free[i]) {
+                    q[i] += (alpha[j] - b) * s[i];
                 }
             }
         }
-        for i in 0..n {
-            d[i] = -q[i];
-        }
-        let slope = dot_free(&g, &d, &free);
+        let mut d: Vec<f64> = q.iter().map(|v| -v).collect();
+        let slope = dot_free(g, &d);
         if slope >= 0.0 || !slope.is_finite() {
-            // Not a descent direction: the preconditioned steepest descent.
             for i in 0..n {
                 d[i] = if free[i] { -g[i] / diag[i].max(fl) } else { 0.0 };
             }
-            pairs.clear();
+            self.pairs.clear();
         }
-        // Projected backtracking Armijo line search.
+        d
+    }
+
+    /// Projected backtracking Armijo line search along `d`: the accepted point and its cost (the new
+    /// residuals, Jacobian, gradient and diagonal are in the `_new` buffers).
+    fn line_search<O: Residuals>(&mut self, problem: &mut Problem<O>, x: &[f64], d: &[f64]) -> Option<(Vec<f64>, f64)> {
+        let n = x.len();
         let mut step = 1.0;
-        let mut accepted = None;
-        for _ in 0..opts.max_backtracks {
+        let mut x_new = vec![0.0; n];
+        for _ in 0..self.opts.max_backtracks {
             for i in 0..n {
                 x_new[i] = x[i] + step * d[i];
             }
-            project(&mut x_new);
-            let decrease: f64 = (0..n).map(|i| g[i] * (x_new[i] - x[i])).sum();
+            self.project(&mut x_new);
+            let decrease: f64 = (0..n).map(|i| self.g[i] * (x_new[i] - x[i])).sum();
             if x_new == x {
-                break;
+                return None;
             }
-            evaluations += 1;
-            if problem.eval(&x_new, &mut r_new, &mut jac_new) {
-                let c = cost_gradient(&jac_new, &r_new, n, &mut g_new, &mut diag_new);
-                if c.is_finite() && c <= cost + opts.armijo * decrease {
-                    accepted = Some(c);
-                    break;
+            if eval_counted(problem, &x_new, &mut self.r_new, &mut self.jac_new) {
+                let c = cost_gradient(&self.jac_new, &self.r_new, n, &mut self.g_new, &mut self.diag_new);
+                if c.is_finite() && c <= self.cost + self.opts.armijo * decrease {
+                    return Some((x_new, c));
                 }
             }
             step *= 0.5;
         }
-        let Some(cost_new) = accepted else {
-            if steepest_only || pairs.is_empty() {
-                stop = LbfgsStop::LineSearchStalled;
-                break;
-            }
-            // Retry from the same point along the preconditioned steepest descent.
-            pairs.clear();
-            steepest_only = true;
-            continue;
-        };
-        steepest_only = false;
-        let mut s = vec![0.0; n];
-        let mut y = vec![0.0; n];
-        for i in 0..n {
-            s[i] = x_new[i] - x[i];
-            y[i] = g_new[i] - g[i];
+        None
+    }
+}
+
+impl<O: Residuals> Solver<O, BoundedState> for ProjectedLbfgs {
+    fn name(&self) -> &str {
+        "projected L-BFGS"
+    }
+
+    fn init(&mut self, problem: &mut Problem<O>, state: BoundedState) -> Result<(BoundedState, Option<KV>), Error> {
+        let mut x = state.get_param().cloned().unwrap_or_default();
+        let n = x.len();
+        let m = problem.problem.as_ref().map_or(0, |o| o.len());
+        self.project(&mut x);
+        (self.r, self.jac, self.r_new, self.jac_new) = (vec![0.0; m], vec![0.0; m * n], vec![0.0; m], vec![0.0; m * n]);
+        (self.g, self.diag, self.g_new, self.diag_new) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        if !eval_counted(problem, &x, &mut self.r, &mut self.jac) {
+            self.stop = Some(LbfgsStop::Failed("the start is outside the model's domain".to_owned()));
+            return Ok((state.param(x).cost(f64::NAN), None));
         }
+        self.cost = cost_gradient(&self.jac, &self.r, n, &mut self.g, &mut self.diag);
+        if !self.cost.is_finite() {
+            self.stop = Some(LbfgsStop::Failed("non-finite residuals at the start".to_owned()));
+            self.cost = f64::NAN;
+        } else if n == 0 {
+            self.stop = Some(LbfgsStop::ConvergedX);
+        }
+        Ok((state.param(x).cost(self.cost), None))
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<O>,
+        mut state: BoundedState,
+    ) -> Result<(BoundedState, Option<KV>), Error> {
+        let x = state.take_param().unwrap_or_default();
+        let n = x.len();
+        let free = self.free_set(&x);
+        let rnorm = (2.0 * self.cost).sqrt();
+        let gmax = (0..n)
+            .filter(|&i| free[i])
+            .map(|i| {
+                let col = self.diag[i].sqrt();
+                if col > 0.0 && rnorm > 0.0 {
+                    self.g[i].abs() / (col * rnorm)
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0, f64::max);
+        if gmax <= self.opts.gtol || self.cost == 0.0 {
+            self.stop = Some(LbfgsStop::ConvergedGradient);
+            return Ok((state.param(x).cost(self.cost), None));
+        }
+        let d = self.direction(&free);
+        let Some((x_new, cost_new)) = self.line_search(problem, &x, &d) else {
+            if self.steepest_only || self.pairs.is_empty() {
+                self.stop = Some(LbfgsStop::LineSearchStalled);
+            } else {
+                // Retry from the same point along the preconditioned steepest descent.
+                self.pairs.clear();
+                self.steepest_only = true;
+            }
+            return Ok((state.param(x).cost(self.cost), None));
+        };
+        self.steepest_only = false;
+        let s: Vec<f64> = (0..n).map(|i| x_new[i] - x[i]).collect();
+        let y: Vec<f64> = (0..n).map(|i| self.g_new[i] - self.g[i]).collect();
         let snorm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
         let xnorm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
-        let reduction = cost - cost_new;
+        let reduction = self.cost - cost_new;
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
         if sy > 1e-12 * snorm * y.iter().map(|v| v * v).sum::<f64>().sqrt() && sy > 0.0 {
-            if pairs.len() == memory {
-                pairs.pop_front();
+            if self.pairs.len() == self.opts.memory.max(1) {
+                self.pairs.pop_front();
             }
-            pairs.push_back((s, y));
+            self.pairs.push_back((s, y));
         }
-        x.copy_from_slice(&x_new);
-        std::mem::swap(&mut r, &mut r_new);
-        std::mem::swap(&mut jac, &mut jac_new);
-        std::mem::swap(&mut g, &mut g_new);
-        std::mem::swap(&mut diag, &mut diag_new);
-        cost = cost_new;
-        if reduction <= opts.ftol * cost.max(f64::MIN_POSITIVE) {
-            stop = LbfgsStop::ConvergedF;
-            break;
+        std::mem::swap(&mut self.r, &mut self.r_new);
+        std::mem::swap(&mut self.jac, &mut self.jac_new);
+        std::mem::swap(&mut self.g, &mut self.g_new);
+        std::mem::swap(&mut self.diag, &mut self.diag_new);
+        self.cost = cost_new;
+        if reduction <= self.opts.ftol * cost_new.max(f64::MIN_POSITIVE) {
+            self.stop = Some(LbfgsStop::ConvergedF);
+        } else if snorm <= self.opts.xtol * (xnorm + self.opts.xtol) {
+            self.stop = Some(LbfgsStop::ConvergedX);
         }
-        if snorm <= opts.xtol * (xnorm + opts.xtol) {
-            stop = LbfgsStop::ConvergedX;
-            break;
+        Ok((state.param(x_new).cost(cost_new), None))
+    }
+
+    fn terminate(&mut self, _state: &BoundedState) -> TerminationStatus {
+        if self.stop.is_none() && self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            self.stop = Some(LbfgsStop::Cancelled);
+        }
+        match &self.stop {
+            None => TerminationStatus::NotTerminated,
+            Some(LbfgsStop::Cancelled) => TerminationStatus::Terminated(TerminationReason::Interrupt),
+            Some(stop) if stop.is_converged() => TerminationStatus::Terminated(TerminationReason::SolverConverged),
+            Some(stop) => TerminationStatus::Terminated(TerminationReason::SolverExit(stop.label().to_owned())),
         }
     }
-    LbfgsResult { x, cost, stop, iterations, evaluations }
+}
+
+/// Minimises ½‖r(x)‖² over lo ≤ x ≤ hi from `x0` (projected onto the box first), through argmin.
+pub fn minimize(
+    problem: &mut dyn Residuals,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    opts: &LbfgsOptions,
+) -> LbfgsResult {
+    let (solver, mut state, evaluations) =
+        run_executor(problem, ProjectedLbfgs::new(lower, upper, *opts), x0, opts.max_iterations);
+    let stop = solver.stop().cloned().unwrap_or(LbfgsStop::MaxIterations);
+    let cost = if matches!(stop, LbfgsStop::Failed(_)) { f64::NAN } else { state.get_cost() };
+    let x = state.take_param().unwrap_or_default();
+    LbfgsResult { x, cost, stop, iterations: state.get_iter() as usize, evaluations }
 }
 
 #[cfg(test)]

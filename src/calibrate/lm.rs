@@ -8,6 +8,12 @@
 //! step. The residual function may refuse a point (outside the model's domain, non-finite values): the step
 //! is then rejected like a step that increases the cost.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use argmin::core::{Error, Executor, IterState, Problem, Solver, State, TerminationReason, TerminationStatus, KV};
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn};
+
 /// Why the solver stopped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LmStop {
@@ -21,6 +27,8 @@ pub enum LmStop {
     MaxIterations,
     /// No usable result (the start is refused, or the normal equations cannot be solved).
     Failed(String),
+    /// Cancelled from outside (the solver's cancel flag); the best point so far is returned.
+    Cancelled,
 }
 
 impl LmStop {
@@ -37,6 +45,7 @@ impl LmStop {
             LmStop::ConvergedGradient => "converged (gradient tolerance)",
             LmStop::MaxIterations => "max iterations",
             LmStop::Failed(_) => "failed",
+            LmStop::Cancelled => "cancelled",
         }
     }
 }
@@ -86,242 +95,375 @@ pub trait Residuals {
     fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool;
 }
 
-/// Cholesky solve of the n × n symmetric system `a·x = b` (row-major); `None` when not positive definite.
+/// The residual problem through a mutable reference (so a solver can own `&mut dyn Residuals`).
+impl<R: Residuals + ?Sized> Residuals for &mut R {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
+        (**self).eval(x, r, jac)
+    }
+}
+
+/// The argmin state of the bounded solvers: the parameter vector and the cost ½‖r‖².
+pub type BoundedState = IterState<Vec<f64>, (), (), (), (), f64>;
+
+/// Name under which the solvers count residual evaluations (each with its Jacobian) in argmin's `Problem`.
+pub const RESIDUAL_COUNT: &str = "residuals";
+
+/// Evaluates the residuals and Jacobian of `problem` at `x`, counted by argmin; `false` when refused.
+pub(crate) fn eval_counted<O: Residuals>(problem: &mut Problem<O>, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
+    *problem.counts.entry(RESIDUAL_COUNT).or_insert(0) += 1;
+    problem.problem.as_mut().is_some_and(|o| o.eval(x, r, jac))
+}
+
+/// Cholesky solve of the n × n symmetric system `a·x = b` (row-major) through nalgebra; `None` when not
+/// positive definite.
 pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
-    let (mut l, mut x) = (vec![0.0; n * n], vec![0.0; n]);
-    cholesky_solve_into(a, b, n, &mut l, &mut x).then_some(x)
+    let matrix = DMatrix::from_row_slice(n, n, a);
+    let mut x = DVector::from_column_slice(b);
+    matrix.cholesky()?.solve_mut(&mut x);
+    x.iter().all(|v| v.is_finite()).then(|| x.as_slice().to_vec())
 }
 
-/// [`cholesky_solve`] into caller buffers (`l`: n·n, `x`: n); `false` when not positive definite.
-pub(crate) fn cholesky_solve_into(a: &[f64], b: &[f64], n: usize, l: &mut [f64], x: &mut [f64]) -> bool {
-    for i in 0..n {
-        for j in 0..=i {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= l[i * n + k] * l[j * n + k];
-            }
-            if i == j {
-                if !(s > 0.0) || !s.is_finite() {
-                    return false;
-                }
-                l[i * n + i] = s.sqrt();
-            } else {
-                l[i * n + j] = s / l[j * n + j];
-            }
-        }
-    }
-    // Forward substitution into x, then back substitution in place.
-    for i in 0..n {
-        let mut s = b[i];
-        for k in 0..i {
-            s -= l[i * n + k] * x[k];
-        }
-        x[i] = s / l[i * n + i];
-    }
-    for i in (0..n).rev() {
-        let mut s = x[i];
-        for k in i + 1..n {
-            s -= l[k * n + i] * x[k];
-        }
-        x[i] = s / l[i * n + i];
-    }
-    true
+/// The row-major m × n Jacobian buffer seen as a nalgebra matrix (no copy).
+fn jacobian_view(jac: &[f64], m: usize, n: usize) -> DMatrixView<'_, f64, Dyn, Dyn> {
+    DMatrixView::from_slice_with_strides_generic(jac, Dyn(m), Dyn(n), Dyn(n), Dyn(1))
 }
 
-fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut [f64], g: &mut [f64]) {
-    a.iter_mut().for_each(|v| *v = 0.0);
-    g.iter_mut().for_each(|v| *v = 0.0);
-    for (row, &ri) in jac.chunks_exact(n).zip(r) {
-        for i in 0..n {
-            g[i] += row[i] * ri;
-            for j in 0..=i {
-                a[i * n + j] += row[i] * row[j];
-            }
-        }
-    }
-    for i in 0..n {
-        for j in 0..i {
-            a[j * n + i] = a[i * n + j];
-        }
-    }
+/// The Gauss–Newton normal equations: `a` = JᵀJ and `g` = Jᵀr (J row-major m × n).
+fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut DMatrix<f64>, g: &mut DVector<f64>) {
+    let j = jacobian_view(jac, r.len(), n);
+    j.tr_mul_to(&j, a);
+    j.tr_mul_to(&DVectorView::from_slice(r, r.len()), g);
 }
 
-/// Minimises ½‖r(x)‖² over lo ≤ x ≤ hi from `x0` (projected onto the box first).
-pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &[f64], opts: &LmOptions) -> LmResult {
-    let n = x0.len();
-    let m = problem.len();
-    let clamp = |x: &mut [f64]| {
-        for i in 0..n {
-            x[i] = x[i].max(lower[i]).min(upper[i]);
+/// Bounded Levenberg–Marquardt as an argmin [`Solver`] (see the module docs for the algorithm). Run it with
+/// argmin's `Executor` (observers, iteration limit, cancel) or through [`minimize`]. The iteration limit is the
+/// executor's `max_iters`; a stop of its own (convergence, failure, cancel) ends the run through
+/// [`Solver::terminate`].
+pub struct BoundedLm {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    opts: LmOptions,
+    cancel: Option<Arc<AtomicBool>>,
+    stop: Option<LmStop>,
+    m: usize,
+    r: Vec<f64>,
+    jac: Vec<f64>,
+    r_new: Vec<f64>,
+    jac_new: Vec<f64>,
+    a: DMatrix<f64>,
+    g: DVector<f64>,
+    cost: f64,
+    lambda: f64,
+    nu: f64,
+    max_diag: f64,
+}
+
+impl BoundedLm {
+    /// The solver for the box `lower ≤ x ≤ upper` with `opts` (its `max_iterations` is what [`minimize`]
+    /// gives the executor).
+    pub fn new(lower: &[f64], upper: &[f64], opts: LmOptions) -> BoundedLm {
+        let n = lower.len();
+        BoundedLm {
+            lower: lower.to_vec(),
+            upper: upper.to_vec(),
+            opts,
+            cancel: None,
+            stop: None,
+            m: 0,
+            r: Vec::new(),
+            jac: Vec::new(),
+            r_new: Vec::new(),
+            jac_new: Vec::new(),
+            a: DMatrix::zeros(n, n),
+            g: DVector::zeros(n),
+            cost: f64::NAN,
+            lambda: opts.initial_lambda,
+            nu: 2.0,
+            max_diag: 0.0,
         }
-    };
-    let mut x = x0.to_vec();
-    clamp(&mut x);
-    let (mut r, mut jac) = (vec![0.0; m], vec![0.0; m * n]);
-    let (mut r_new, mut jac_new) = (vec![0.0; m], vec![0.0; m * n]);
-    let mut evaluations = 1;
-    let fail = |x: Vec<f64>, reason: &str, iterations, evaluations| LmResult {
-        x,
-        cost: f64::NAN,
-        stop: LmStop::Failed(reason.to_owned()),
-        iterations,
-        evaluations,
-    };
-    if n == 0 {
-        if !problem.eval(&x, &mut r, &mut jac) {
-            return fail(x, "the parameters are refused by the model", 0, 1);
+    }
+
+    /// Stops at the next iteration once `flag` is set ([`LmStop::Cancelled`]).
+    pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> BoundedLm {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Why the solver stopped by itself, if it did (`None` when the executor's iteration limit ended it).
+    pub fn stop(&self) -> Option<&LmStop> {
+        self.stop.as_ref()
+    }
+
+    fn clamp(&self, x: &mut [f64]) {
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = v.max(self.lower[i]).min(self.upper[i]);
         }
-        let cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
-        return LmResult { x, cost, stop: LmStop::ConvergedX, iterations: 0, evaluations: 1 };
     }
-    if !problem.eval(&x, &mut r, &mut jac) {
-        return fail(x, "the start is outside the model's domain", 0, evaluations);
+
+    fn finish(&mut self, stop: LmStop) {
+        self.stop = Some(stop);
     }
-    let mut cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
-    if !cost.is_finite() {
-        return fail(x, "non-finite residuals at the start", 0, evaluations);
-    }
-    let (mut a, mut g) = (vec![0.0; n * n], vec![0.0; n]);
-    normal_equations(&jac, &r, n, &mut a, &mut g);
-    let max_diag = (0..n).map(|i| a[i * n + i]).fold(0.0, f64::max);
-    let mut lambda = opts.initial_lambda;
-    let mut nu = 2.0;
-    let mut iterations = 0;
-    let mut stop = LmStop::MaxIterations;
-    let mut x_new = vec![0.0; n];
-    // Work buffers (no allocation per iteration).
-    let (mut blocked, mut pinned) = (vec![false; n], vec![None::<f64>; n]);
-    let mut free: Vec<usize> = Vec::with_capacity(n);
-    let (mut af, mut bf, mut chol, mut delta) = (vec![0.0; n * n], vec![0.0; n], vec![0.0; n * n], vec![0.0; n]);
-    let mut d = vec![0.0; n];
-    while iterations < opts.max_iterations {
-        iterations += 1;
-        // Active set: a parameter on a bound with the descent direction pointing out of the box is frozen.
-        for i in 0..n {
-            blocked[i] = (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0) || upper[i] <= lower[i];
-        }
-        let rnorm = (2.0 * cost).sqrt();
-        let gmax = (0..n)
-            .filter(|&i| !blocked[i])
+
+    /// The damped step over the free parameters; `None` when the system cannot be solved.
+    fn step(&self, x: &[f64]) -> Option<Vec<f64>> {
+        let n = x.len();
+        let (a, g) = (&self.a, &self.g);
+        // Active set: a parameter on a bound with the descent direction pointing out of the box is frozen
+        // (step 0); a free parameter whose step would leave the box is pinned at "up to its bound" and the
+        // damped system is solved again for the others (a step merely clipped onto the box would change
+        // direction, predict no decrease, and make the solver crawl along the bound).
+        let mut pinned: Vec<Option<f64>> = (0..n)
             .map(|i| {
-                let col = a[i * n + i].sqrt();
+                let blocked = (x[i] <= self.lower[i] && g[i] > 0.0)
+                    || (x[i] >= self.upper[i] && g[i] < 0.0)
+                    || self.upper[i] <= self.lower[i];
+                blocked.then_some(0.0)
+            })
+            .collect();
+        loop {
+            let free: Vec<usize> = (0..n).filter(|&i| pinned[i].is_none()).collect();
+            let nf = free.len();
+            let mut af = DMatrix::from_fn(nf, nf, |p, q| a[(free[p], free[q])]);
+            let mut bf = DVector::from_fn(nf, |p, _| {
+                -g[free[p]] - (0..n).filter_map(|j| pinned[j].map(|s| a[(free[p], j)] * s)).sum::<f64>()
+            });
+            for (p, &i) in free.iter().enumerate() {
+                af[(p, p)] += self.lambda * a[(i, i)].max(1e-12 * self.max_diag.max(1e-300));
+            }
+            af.cholesky()?.solve_mut(&mut bf);
+            if bf.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
+            let mut more = false;
+            for (p, &i) in free.iter().enumerate() {
+                if x[i] + bf[p] < self.lower[i] {
+                    pinned[i] = Some(self.lower[i] - x[i]);
+                    more = true;
+                } else if x[i] + bf[p] > self.upper[i] {
+                    pinned[i] = Some(self.upper[i] - x[i]);
+                    more = true;
+                }
+            }
+            if !more || nf <= 1 {
+                let mut x_new = x.to_vec();
+                for i in 0..n {
+                    if let Some(s) = pinned[i] {
+                        x_new[i] += s;
+                    }
+                }
+                for (p, &i) in free.iter().enumerate() {
+                    x_new[i] += bf[p];
+                }
+                self.clamp(&mut x_new);
+                return Some(x_new);
+            }
+        }
+    }
+
+    /// Scaled projected gradient: max over the free parameters of |g_i| / (‖J_i‖·‖r‖).
+    fn gradient_measure(&self, x: &[f64]) -> f64 {
+        let (a, g) = (&self.a, &self.g);
+        let rnorm = (2.0 * self.cost).sqrt();
+        (0..x.len())
+            .filter(|&i| {
+                !((x[i] <= self.lower[i] && g[i] > 0.0)
+                    || (x[i] >= self.upper[i] && g[i] < 0.0)
+                    || self.upper[i] <= self.lower[i])
+            })
+            .map(|i| {
+                let col = a[(i, i)].sqrt();
                 if col > 0.0 && rnorm > 0.0 {
                     g[i].abs() / (col * rnorm)
                 } else {
                     0.0
                 }
             })
-            .fold(0.0, f64::max);
-        if gmax <= opts.gtol {
-            stop = LmStop::ConvergedGradient;
-            break;
+            .fold(0.0, f64::max)
+    }
+}
+
+impl<O: Residuals> Solver<O, BoundedState> for BoundedLm {
+    fn name(&self) -> &str {
+        "bounded Levenberg-Marquardt"
+    }
+
+    fn init(&mut self, problem: &mut Problem<O>, state: BoundedState) -> Result<(BoundedState, Option<KV>), Error> {
+        let mut x = state.get_param().cloned().unwrap_or_default();
+        let n = x.len();
+        self.m = problem.problem.as_ref().map_or(0, |o| o.len());
+        self.clamp(&mut x);
+        let m = self.m;
+        (self.r, self.jac, self.r_new, self.jac_new) = (vec![0.0; m], vec![0.0; m * n], vec![0.0; m], vec![0.0; m * n]);
+        let (mut r, mut jac) = (std::mem::take(&mut self.r), std::mem::take(&mut self.jac));
+        let ok = eval_counted(problem, &x, &mut r, &mut jac);
+        (self.r, self.jac) = (r, jac);
+        if !ok {
+            let why = if n == 0 {
+                "the parameters are refused by the model"
+            } else {
+                "the start is outside the model's domain"
+            };
+            self.finish(LmStop::Failed(why.to_owned()));
+            return Ok((state.param(x).cost(f64::NAN), None));
         }
-        // Pinned parameters keep a fixed step: 0 for the blocked ones, and "up to its bound" for a free
-        // parameter whose step would leave the box; the damped system is solved again for the others (a
-        // step merely clipped onto the box would change direction, predict no decrease, and make the solver
-        // crawl along the bound).
-        for i in 0..n {
-            pinned[i] = blocked[i].then_some(0.0);
+        self.cost = 0.5 * self.r.iter().map(|v| v * v).sum::<f64>();
+        if n == 0 {
+            self.finish(LmStop::ConvergedX);
+        } else if !self.cost.is_finite() {
+            self.finish(LmStop::Failed("non-finite residuals at the start".to_owned()));
+            self.cost = f64::NAN;
+        } else {
+            normal_equations(&self.jac, &self.r, n, &mut self.a, &mut self.g);
+            self.max_diag = (0..n).map(|i| self.a[(i, i)]).fold(0.0, f64::max);
         }
-        let solved = loop {
-            free.clear();
-            free.extend((0..n).filter(|&i| pinned[i].is_none()));
-            let nf = free.len();
-            for (p, &i) in free.iter().enumerate() {
-                for (q, &j) in free.iter().enumerate() {
-                    af[p * nf + q] = a[i * n + j];
-                }
-                let d = a[i * n + i].max(1e-12 * max_diag.max(1e-300));
-                af[p * nf + p] += lambda * d;
-                bf[p] = -g[i] - (0..n).filter_map(|j| pinned[j].map(|s| a[i * n + j] * s)).sum::<f64>();
+        Ok((state.param(x).cost(self.cost), None))
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<O>,
+        mut state: BoundedState,
+    ) -> Result<(BoundedState, Option<KV>), Error> {
+        let x = state.take_param().unwrap_or_default();
+        let n = x.len();
+        if self.gradient_measure(&x) <= self.opts.gtol {
+            self.finish(LmStop::ConvergedGradient);
+            return Ok((state.param(x).cost(self.cost), None));
+        }
+        let Some(x_new) = self.step(&x) else {
+            self.lambda *= self.nu;
+            self.nu *= 2.0;
+            if self.lambda > 1e20 {
+                self.finish(LmStop::Failed("the normal equations cannot be solved".to_owned()));
             }
-            if !cholesky_solve_into(&af[..nf * nf], &bf[..nf], nf, &mut chol, &mut delta) {
-                break false;
-            }
-            let mut more = false;
-            for (p, &i) in free.iter().enumerate() {
-                if x[i] + delta[p] < lower[i] {
-                    pinned[i] = Some(lower[i] - x[i]);
-                    more = true;
-                } else if x[i] + delta[p] > upper[i] {
-                    pinned[i] = Some(upper[i] - x[i]);
-                    more = true;
-                }
-            }
-            if !more || nf <= 1 {
-                break true;
-            }
+            return Ok((state.param(x).cost(self.cost), None));
         };
-        if !solved {
-            lambda *= nu;
-            nu *= 2.0;
-            if lambda > 1e20 {
-                stop = LmStop::Failed("the normal equations cannot be solved".to_owned());
-                break;
-            }
-            continue;
-        };
-        x_new.copy_from_slice(&x);
-        for i in 0..n {
-            if let Some(s) = pinned[i] {
-                x_new[i] += s;
-            }
-        }
-        for (p, &i) in free.iter().enumerate() {
-            x_new[i] += delta[p];
-        }
-        clamp(&mut x_new);
-        for i in 0..n {
-            d[i] = x_new[i] - x[i];
-        }
-        let dnorm = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let d = DVector::from_fn(n, |i, _| x_new[i] - x[i]);
+        let dnorm = d.norm();
         let xnorm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
         // Predicted reduction of ½‖r‖² by the linear model along the projected step.
-        let mut dad = 0.0;
-        for i in 0..n {
-            for j in 0..n {
-                dad += d[i] * a[i * n + j] * d[j];
+        let pred = -(self.g.dot(&d) + 0.5 * d.dot(&(&self.a * &d)));
+        let (mut r_new, mut jac_new) = (std::mem::take(&mut self.r_new), std::mem::take(&mut self.jac_new));
+        let ok = eval_counted(problem, &x_new, &mut r_new, &mut jac_new);
+        let cost_new = if ok { 0.5 * r_new.iter().map(|v| v * v).sum::<f64>() } else { f64::NAN };
+        (self.r_new, self.jac_new) = (r_new, jac_new);
+        let actual = self.cost - cost_new;
+        let rho = if pred > 0.0 { actual / pred } else { -1.0 };
+        let tiny_step = dnorm <= self.opts.xtol * (xnorm + self.opts.xtol);
+        if ok && cost_new.is_finite() && actual >= 0.0 && rho > 1e-4 {
+            let converged_f = actual <= self.opts.ftol * self.cost && pred <= self.opts.ftol * self.cost && rho <= 2.0;
+            std::mem::swap(&mut self.r, &mut self.r_new);
+            std::mem::swap(&mut self.jac, &mut self.jac_new);
+            self.cost = cost_new;
+            normal_equations(&self.jac, &self.r, n, &mut self.a, &mut self.g);
+            self.lambda = (self.lambda * (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0)).max(1e-15);
+            self.nu = 2.0;
+            if converged_f || cost_new == 0.0 {
+                self.finish(LmStop::ConvergedF);
+            } else if tiny_step {
+                self.finish(LmStop::ConvergedX);
+            }
+            return Ok((state.param(x_new).cost(self.cost), None));
+        }
+        if tiny_step && ok {
+            // The step is at machine precision and cannot decrease the cost any further.
+            self.finish(LmStop::ConvergedX);
+        } else {
+            self.lambda *= self.nu;
+            self.nu *= 2.0;
+            if self.lambda > 1e20 {
+                self.finish(LmStop::ConvergedX);
             }
         }
-        let pred = -(g.iter().zip(&d).map(|(gi, di)| gi * di).sum::<f64>() + 0.5 * dad);
-        evaluations += 1;
-        let ok = problem.eval(&x_new, &mut r_new, &mut jac_new);
-        let cost_new = if ok { 0.5 * r_new.iter().map(|v| v * v).sum::<f64>() } else { f64::NAN };
-        let actual = cost - cost_new;
-        let rho = if pred > 0.0 { actual / pred } else { -1.0 };
-        if ok && cost_new.is_finite() && actual >= 0.0 && rho > 1e-4 {
-            let converged_f = actual <= opts.ftol * cost && pred <= opts.ftol * cost && rho <= 2.0;
-            x.copy_from_slice(&x_new);
-            std::mem::swap(&mut r, &mut r_new);
-            std::mem::swap(&mut jac, &mut jac_new);
-            cost = cost_new;
-            normal_equations(&jac, &r, n, &mut a, &mut g);
-            lambda *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
-            lambda = lambda.max(1e-15);
-            nu = 2.0;
-            if converged_f || cost == 0.0 {
-                stop = LmStop::ConvergedF;
-                break;
-            }
-            if dnorm <= opts.xtol * (xnorm + opts.xtol) {
-                stop = LmStop::ConvergedX;
-                break;
-            }
-        } else {
-            if dnorm <= opts.xtol * (xnorm + opts.xtol) && ok {
-                // The step is at machine precision and cannot decrease the cost any further.
-                stop = LmStop::ConvergedX;
-                break;
-            }
-            lambda *= nu;
-            nu *= 2.0;
-            if lambda > 1e20 {
-                stop = LmStop::ConvergedX;
-                break;
-            }
+        Ok((state.param(x).cost(self.cost), None))
+    }
+
+    fn terminate(&mut self, _state: &BoundedState) -> TerminationStatus {
+        if self.stop.is_none() && self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            self.stop = Some(LmStop::Cancelled);
+        }
+        match &self.stop {
+            None => TerminationStatus::NotTerminated,
+            Some(LmStop::Cancelled) => TerminationStatus::Terminated(TerminationReason::Interrupt),
+            Some(stop) if stop.is_converged() => TerminationStatus::Terminated(TerminationReason::SolverConverged),
+            Some(stop) => TerminationStatus::Terminated(TerminationReason::SolverExit(stop.label().to_owned())),
         }
     }
-    LmResult { x, cost, stop, iterations, evaluations }
+}
+
+/// Runs a bounded solver through argmin's `Executor` from `x0` for at most `max_iterations`, and collects the
+/// result (the stop reason from `stop`, or the iteration limit).
+pub(crate) fn run_executor<O, S>(problem: O, solver: S, x0: &[f64], max_iterations: usize) -> (S, BoundedState, usize)
+where
+    O: Residuals,
+    S: Solver<O, BoundedState>,
+{
+    let executor = Executor::new(problem, solver)
+        .configure(|state| state.param(x0.to_vec()).max_iters(max_iterations as u64).counting(false));
+    match executor.run() {
+        Ok(res) => {
+            let evaluations = res.problem.counts.get(RESIDUAL_COUNT).copied().unwrap_or(0) as usize;
+            (res.solver, res.state, evaluations)
+        }
+        // Our solvers never return an error; argmin's own errors (none for this state) end here.
+        Err(e) => unreachable!("bounded solver returned an argmin error: {e}"),
+    }
+}
+
+/// Runs a bounded solver without argmin's `Executor`: the same `init`, `terminate_internal`, `next_iter` and
+/// state updates in a plain loop, with no observers or counters to copy. `benches/calibrate.rs` measures what
+/// the executor costs against it (`lm_driver`).
+pub(crate) fn run_direct<O, S>(problem: O, mut solver: S, x0: &[f64], max_iterations: usize) -> (S, BoundedState, usize)
+where
+    O: Residuals,
+    S: Solver<O, BoundedState>,
+{
+    let mut problem = Problem::new(problem);
+    let state = BoundedState::new().param(x0.to_vec()).max_iters(max_iterations as u64).counting(false);
+    let Ok((mut state, _)) = solver.init(&mut problem, state) else { unreachable!("bounded solvers do not fail") };
+    state.update();
+    loop {
+        if let TerminationStatus::Terminated(reason) = solver.terminate_internal(&state) {
+            state = state.terminate_with(reason);
+            break;
+        }
+        let Ok((next, _)) = solver.next_iter(&mut problem, state) else { unreachable!("bounded solvers do not fail") };
+        state = next;
+        state.update();
+        state.increment_iter();
+    }
+    let evaluations = problem.counts.get(RESIDUAL_COUNT).copied().unwrap_or(0) as usize;
+    (solver, state, evaluations)
+}
+
+/// [`minimize`] through [`run_direct`] instead of argmin's `Executor` (same iterates, same result).
+pub fn minimize_direct(
+    problem: &mut dyn Residuals,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    opts: &LmOptions,
+) -> LmResult {
+    let (solver, state, evaluations) =
+        run_direct(problem, BoundedLm::new(lower, upper, *opts), x0, opts.max_iterations);
+    lm_result(&solver, state, evaluations)
+}
+
+fn lm_result(solver: &BoundedLm, mut state: BoundedState, evaluations: usize) -> LmResult {
+    let stop = solver.stop().cloned().unwrap_or(LmStop::MaxIterations);
+    let cost = if matches!(stop, LmStop::Failed(_)) { f64::NAN } else { state.get_cost() };
+    let x = state.take_param().unwrap_or_default();
+    LmResult { x, cost, stop, iterations: state.get_iter() as usize, evaluations }
+}
+
+/// Minimises ½‖r(x)‖² over lo ≤ x ≤ hi from `x0` (projected onto the box first), through argmin.
+pub fn minimize(problem: &mut dyn Residuals, x0: &[f64], lower: &[f64], upper: &[f64], opts: &LmOptions) -> LmResult {
+    let (solver, state, evaluations) =
+        run_executor(problem, BoundedLm::new(lower, upper, *opts), x0, opts.max_iterations);
+    lm_result(&solver, state, evaluations)
 }
 
 #[cfg(test)]
@@ -355,6 +497,25 @@ pub(crate) mod tests {
         assert!(res.stop.is_converged(), "{:?}", res.stop);
         assert_eq!(res.x[0], 0.5);
         assert!((res.x[1] - 0.25).abs() < 1e-8, "{:?}", res.x);
+    }
+
+    #[test]
+    fn the_executor_and_the_direct_driver_agree() {
+        let opts = LmOptions::default();
+        let a = minimize(&mut Rosenbrock, &[-1.2, 1.0], &[-5.0, -5.0], &[0.5, 5.0], &opts);
+        let b = minimize_direct(&mut Rosenbrock, &[-1.2, 1.0], &[-5.0, -5.0], &[0.5, 5.0], &opts);
+        assert_eq!(a, b);
+        assert!(a.evaluations > a.iterations / 2 && a.iterations > 0, "{a:?}");
+    }
+
+    #[test]
+    fn a_cancel_flag_stops_the_solver_through_argmin() {
+        let flag = Arc::new(AtomicBool::new(true));
+        let solver = BoundedLm::new(&[-5.0, -5.0], &[5.0, 5.0], LmOptions::default()).with_cancel(flag);
+        let (solver, state, _) = run_executor(&mut Rosenbrock, solver, &[-1.2, 1.0], 100);
+        assert_eq!(solver.stop(), Some(&LmStop::Cancelled));
+        assert_eq!(state.get_iter(), 0);
+        assert_eq!(state.get_termination_reason(), Some(&TerminationReason::Interrupt));
     }
 
     #[test]

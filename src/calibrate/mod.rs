@@ -6,11 +6,15 @@ pub mod report;
 pub use report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 
 pub mod config;
+pub mod error;
 pub mod fit;
 pub mod lbfgs;
 pub mod lm;
-pub mod sabr_start;
-pub mod svi_start;
+pub mod surface_fit;
 
+/// The starts moved to the models they belong to; the old paths stay.
+pub use crate::models::{sabr_start, svi_start};
 pub use config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
+pub use error::FitError;
 pub use fit::{evaluate_slice, fit_slice, fit_snapshot};
+pub use surface_fit::{fit_surface, SurfaceFit};

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 
 use super::{FitArgs, SolverArg, WeightsArg};
-use crate::calibrate::{fit_snapshot, FitConfig, SliceFitReport, Solver, Weighting};
-use crate::export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, GridField, GridSpec};
+use crate::calibrate::{fit_snapshot, fit_surface, FitConfig, SliceFitReport, Solver, Weighting};
+use crate::export::{fit_json, surface_json, write_grid_csv, write_residuals_csv, FitSource, GridField, GridSpec};
 use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
@@ -18,7 +18,7 @@ use crate::models::{ModelKind, SmileModel};
 /// every existing file as it was.
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let kind = ModelKind::parse(&args.model)
-        .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr or sabr-free-beta", args.model))?;
+        .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr, sabr-free-beta or ssvi", args.model))?;
     let config = fit_config(args)?;
     config.check(kind.nominal().as_ref()).map_err(|e| anyhow!("invalid configuration for {}: {e}", kind.name()))?;
     let at_ms = match &args.at {
@@ -34,7 +34,13 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let build = BuildOptions { underlying: args.underlying.clone(), at_ms, ..BuildOptions::default() };
     let snapshot =
         raw.snapshot(&build).map_err(|e| anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
-    let reports = fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config);
+    let (reports, surface) = match kind.surface() {
+        Some(model) => {
+            let fit = fit_surface(model.as_ref(), &snapshot, &config, None);
+            (fit.reports.clone(), Some(surface_json(&fit)))
+        }
+        None => (fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config), None),
+    };
     let models: Vec<Box<dyn SmileModel>> = snapshot.slices.iter().map(|s| kind.for_slice(s)).collect();
     let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
         reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
@@ -47,7 +53,10 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
         model: kind.name().to_owned(),
         config: serde_json::to_value(&config)?,
     };
-    let doc = fit_json(&source, &reports, &calendar);
+    let mut doc = fit_json(&source, &reports, &calendar);
+    if let (Some(surface), Some(object)) = (surface, doc.as_object_mut()) {
+        object.insert("surface".to_owned(), surface);
+    }
     let mut staged = StagedFiles::new();
     staged
         .stage(&args.output, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))

@@ -88,7 +88,7 @@ pub struct QuotesArgs {
 pub struct FitArgs {
     /// Quote file (any supported format).
     pub file: PathBuf,
-    /// Model: svi, svi-jw, sabr (β = 1) or sabr-free-beta.
+    /// Model: svi, svi-jw, sabr (β = 1), sabr-free-beta (per expiry), or ssvi (one surface over every expiry).
     #[arg(long, default_value = "svi")]
     pub model: String,
     /// Underlying to fit (default: the first in the file).

@@ -523,6 +523,7 @@ pub(super) fn kind_label(kind: ModelKind) -> &'static str {
         ModelKind::SviJw => "SVI-JW",
         ModelKind::Sabr { beta: Some(_) } => "SABR (beta 1)",
         ModelKind::Sabr { beta: None } => "SABR (free beta)",
+        ModelKind::Ssvi => "SSVI (surface)",
     }
 }
 

@@ -7,15 +7,16 @@
 //! - SVI-JW: mapped to raw SVI, moved there, and mapped back (same result as raw SVI);
 //! - SABR: α is scaled by target / current vol at k (exact at the money for β = 1, close elsewhere).
 
+use super::capabilities::vol_at;
 use super::svi::SviParams;
 use super::svi_jw::{jw_to_raw, raw_to_jw, JwParams};
-use super::{ModelKind, SmileModel};
+use super::{Drag, ModelKind, Sabr, SliceInputs, SmileModel, Svi, SviJw};
 
 /// Parameters of `model` (of kind `kind`, built for the slice) whose smile has vol `to_vol` (decimal) at
-/// log-moneyness `k`, from `params` (expiry `t_years`), or `None` when the move leaves the model's domain or
-/// the inputs are not usable.
+/// log-moneyness `k`, from `params` (expiry `t_years`), or `None` when the move leaves the model's domain, the
+/// model cannot be dragged, or the inputs are not usable.
 pub fn set_vol_at(
-    kind: ModelKind,
+    _kind: ModelKind,
     model: &dyn SmileModel,
     params: &[f64],
     t_years: f64,
@@ -25,42 +26,51 @@ pub fn set_vol_at(
     if !(to_vol > 0.0 && t_years > 0.0 && k.is_finite()) {
         return None;
     }
-    let moved = match kind {
-        ModelKind::Svi => raw_with_vol_at(&raw(params)?, t_years, k, to_vol)?.to_array().to_vec(),
-        ModelKind::SviJw => {
-            let raw = jw_to_raw(&jw(params)?, t_years).ok()?;
-            raw_to_jw(&raw_with_vol_at(&raw, t_years, k, to_vol)?, t_years).to_array().to_vec()
-        }
-        ModelKind::Sabr { .. } => {
-            let (from_vol, [alpha, rest @ ..]) = (vol_at(model, params, t_years, k)?, params) else { return None };
-            std::iter::once(alpha * to_vol / from_vol).chain(rest.iter().copied()).collect()
-        }
-    };
+    let moved = model.drag()?.set_vol_at(params, t_years, k, to_vol)?;
     moved.iter().all(|p| p.is_finite()).then_some(moved)
 }
 
 /// Parameters of `kind` with the smile moved by `dk` along k (raw SVI and SVI-JW; `None` for SABR, whose
 /// smile is anchored at the forward).
 pub fn shift_k(kind: ModelKind, params: &[f64], t_years: f64, dk: f64) -> Option<Vec<f64>> {
-    let shift = |mut raw: SviParams| {
-        raw.m += dk;
-        raw
-    };
-    let moved = match kind {
-        ModelKind::Svi => shift(raw(params)?).to_array().to_vec(),
-        ModelKind::SviJw => {
-            let raw = jw_to_raw(&jw(params)?, t_years).ok()?;
-            raw_to_jw(&shift(raw), t_years).to_array().to_vec()
-        }
-        ModelKind::Sabr { .. } => return None,
-    };
-    (dk.is_finite() && moved.iter().all(|p| p.is_finite())).then_some(moved)
+    if !(dk.is_finite() && t_years > 0.0) {
+        return None;
+    }
+    let model = kind.for_inputs(SliceInputs { t_years, forward: 1.0 });
+    let moved = model.drag()?.shift_k(params, t_years, dk)?;
+    moved.iter().all(|p| p.is_finite()).then_some(moved)
 }
 
-/// The smile's vol (decimal) at `k`.
-fn vol_at(model: &dyn SmileModel, params: &[f64], t_years: f64, k: f64) -> Option<f64> {
-    let vol = model.implied_vol(params, k, t_years);
-    (vol.is_finite() && vol > 0.0).then_some(vol)
+/// Raw SVI: the level `a` takes the total-variance change at k; `m` moves along k.
+impl Drag for Svi {
+    fn set_vol_at(&self, params: &[f64], t_years: f64, k: f64, to_vol: f64) -> Option<Vec<f64>> {
+        Some(raw_with_vol_at(&raw(params)?, t_years, k, to_vol)?.to_array().to_vec())
+    }
+
+    fn shift_k(&self, params: &[f64], _t_years: f64, dk: f64) -> Option<Vec<f64>> {
+        Some(SviParams { m: raw(params)?.m + dk, ..raw(params)? }.to_array().to_vec())
+    }
+}
+
+/// SVI-JW: mapped to raw SVI, moved there, and mapped back.
+impl Drag for SviJw {
+    fn set_vol_at(&self, params: &[f64], t_years: f64, k: f64, to_vol: f64) -> Option<Vec<f64>> {
+        let raw = jw_to_raw(&jw(params)?, t_years).ok()?;
+        Some(raw_to_jw(&raw_with_vol_at(&raw, t_years, k, to_vol)?, t_years).to_array().to_vec())
+    }
+
+    fn shift_k(&self, params: &[f64], t_years: f64, dk: f64) -> Option<Vec<f64>> {
+        let raw = jw_to_raw(&jw(params)?, t_years).ok()?;
+        Some(raw_to_jw(&SviParams { m: raw.m + dk, ..raw }, t_years).to_array().to_vec())
+    }
+}
+
+/// SABR: α scaled by target / current vol at k; no move along k (the smile is anchored at the forward).
+impl Drag for Sabr {
+    fn set_vol_at(&self, params: &[f64], t_years: f64, k: f64, to_vol: f64) -> Option<Vec<f64>> {
+        let (from_vol, [alpha, rest @ ..]) = (vol_at(self, params, t_years, k)?, params) else { return None };
+        Some(std::iter::once(alpha * to_vol / from_vol).chain(rest.iter().copied()).collect())
+    }
 }
 
 /// Raw SVI with `a` moved so that the vol at `k` is `to_vol`; `None` if the minimum variance turns negative.
@@ -86,7 +96,7 @@ mod tests {
 
     fn model(kind: ModelKind) -> Box<dyn SmileModel> {
         match kind {
-            ModelKind::Svi => Box::new(super::super::Svi),
+            ModelKind::Svi | ModelKind::Ssvi => Box::new(super::super::Svi),
             ModelKind::SviJw => Box::new(super::super::SviJw::new(T)),
             ModelKind::Sabr { beta } => {
                 Box::new(super::super::Sabr::new(T, 70_000.0).with_fixed_beta(beta.unwrap_or(1.0)))

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Sabr, SliceInputs, SmileModel, Svi, SviJw};
+use super::{Sabr, SliceInputs, SmileModel, Ssvi, SurfaceModel, Svi, SviJw};
 use crate::market::ExpirySlice;
 
 /// The per-expiry smile models a user can pick.
@@ -20,16 +20,41 @@ pub enum ModelKind {
         #[serde(default, with = "crate::json_num")]
         beta: Option<f64>,
     },
+    /// SSVI with a power-law φ: one surface over every expiry (global ρ, η, γ and θ per expiry), whose slices
+    /// are raw SVI.
+    Ssvi,
 }
 
 impl ModelKind {
-    /// Parses `svi`, `svi-jw`, `sabr` (β fixed at 1); `sabr-free-beta` fits β too.
+    /// Every model a user can pick, in the order menus list them (β fixed at 1 and free for SABR).
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Svi,
+        ModelKind::SviJw,
+        ModelKind::Sabr { beta: Some(1.0) },
+        ModelKind::Sabr { beta: None },
+        ModelKind::Ssvi,
+    ];
+
+    /// The label menus show.
+    pub fn label(self) -> &'static str {
+        // A new variant fails to compile here: add it to `ALL` too.
+        match self {
+            ModelKind::Svi => "SVI",
+            ModelKind::SviJw => "SVI-JW",
+            ModelKind::Sabr { beta: Some(_) } => "SABR (beta 1)",
+            ModelKind::Sabr { beta: None } => "SABR (free beta)",
+            ModelKind::Ssvi => "SSVI (surface)",
+        }
+    }
+
+    /// Parses `svi`, `svi-jw`, `sabr` (β fixed at 1), `ssvi`; `sabr-free-beta` fits β too.
     pub fn parse(name: &str) -> Option<ModelKind> {
         match name.trim().to_ascii_lowercase().as_str() {
             "svi" | "raw-svi" => Some(ModelKind::Svi),
             "svi-jw" | "svijw" | "jw" => Some(ModelKind::SviJw),
             "sabr" => Some(ModelKind::Sabr { beta: Some(1.0) }),
             "sabr-free-beta" => Some(ModelKind::Sabr { beta: None }),
+            "ssvi" => Some(ModelKind::Ssvi),
             _ => None,
         }
     }
@@ -43,7 +68,7 @@ impl ModelKind {
     pub fn for_inputs(self, inputs: SliceInputs) -> Box<dyn SmileModel> {
         let SliceInputs { t_years, forward } = inputs;
         match self {
-            ModelKind::Svi => Box::new(Svi),
+            ModelKind::Svi | ModelKind::Ssvi => Box::new(Svi),
             ModelKind::SviJw => Box::new(SviJw::new(t_years)),
             ModelKind::Sabr { beta: Some(b) } => Box::new(Sabr::new(t_years, forward).with_fixed_beta(b)),
             ModelKind::Sabr { beta: None } => Box::new(Sabr::new(t_years, forward)),
@@ -63,6 +88,15 @@ impl ModelKind {
             ModelKind::SviJw => "svi-jw",
             ModelKind::Sabr { beta: Some(_) } => "sabr",
             ModelKind::Sabr { beta: None } => "sabr-free-beta",
+            ModelKind::Ssvi => "ssvi",
+        }
+    }
+
+    /// The surface model, for kinds fitted to every expiry at once (`None` for per-expiry smile models).
+    pub fn surface(self) -> Option<Box<dyn SurfaceModel>> {
+        match self {
+            ModelKind::Ssvi => Some(Box::new(Ssvi)),
+            _ => None,
         }
     }
 }

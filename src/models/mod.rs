@@ -11,20 +11,6 @@ pub struct SliceInputs {
     pub forward: f64,
 }
 
-/// Which parametrisation a model is: what the calibrator keys its dedicated starts, data bounds and
-/// no-arbitrage repairs on (never the model's name string).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelFamily {
-    /// Raw SVI (a, b, ρ, m, σ).
-    RawSvi,
-    /// SVI jump-wings (v, ψ, p, c, ṽ).
-    SviJumpWings,
-    /// Hagan's SABR (α, β, ρ, ν).
-    Sabr,
-    /// Any other model: generic starts only.
-    Other,
-}
-
 /// A smile model of total implied variance w(k) = σ(k)²·T for one expiry slice.
 ///
 /// Parameters are passed as a slice in the order of [`SmileModel::param_names`], so that calibration,
@@ -33,9 +19,24 @@ pub trait SmileModel: Send + Sync {
     /// Short identifier (`svi`, `svi-jw`, `sabr`), for reports and files only.
     fn name(&self) -> &'static str;
 
-    /// The parametrisation, for model-specific calibration helpers (default: none).
-    fn family(&self) -> ModelFamily {
-        ModelFamily::Other
+    /// Dedicated starts and data bounds, if the model has them (default: the middle of the bounds only).
+    fn starts(&self) -> Option<&dyn Starts> {
+        None
+    }
+
+    /// A check for degenerate shapes, if the model has one.
+    fn shape_check(&self) -> Option<&dyn ShapeCheck> {
+        None
+    }
+
+    /// A last-resort repair towards no butterfly arbitrage, if the model has one.
+    fn butterfly_repair(&self) -> Option<&dyn ButterflyRepair> {
+        None
+    }
+
+    /// How the smile moves by hand, if it can.
+    fn drag(&self) -> Option<&dyn Drag> {
+        None
     }
 
     /// Parameter names, in order.
@@ -88,7 +89,14 @@ pub trait SmileModel: Send + Sync {
     }
 }
 
+pub mod capabilities;
+pub mod sabr_start;
+pub mod ssvi;
+pub mod surface_model;
 pub mod svi;
+pub mod svi_start;
+
+pub use capabilities::{ButterflyRepair, Drag, FitData, ModelStart, ShapeCheck, Starts};
 
 pub use svi::{Svi, SviParams, SVI_PARAMS};
 pub mod sabr;
@@ -102,3 +110,5 @@ pub mod kind;
 
 pub use fitted::{FittedSmile, SmileError};
 pub use kind::ModelKind;
+pub use ssvi::Ssvi;
+pub use surface_model::{SurfaceModel, SurfaceParams};

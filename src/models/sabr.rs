@@ -214,8 +214,12 @@ impl SmileModel for Sabr {
         "sabr"
     }
 
-    fn family(&self) -> super::ModelFamily {
-        super::ModelFamily::Sabr
+    fn starts(&self) -> Option<&dyn super::Starts> {
+        Some(self)
+    }
+
+    fn drag(&self) -> Option<&dyn super::Drag> {
+        Some(self)
     }
 
     fn param_names(&self) -> &'static [&'static str] {

@@ -3,7 +3,7 @@
 //! Domain: b ≥ 0, |ρ| < 1, σ > 0, and a + b·σ·√(1 − ρ²) ≥ 0 (the minimum of w is not negative). Lee's
 //! moment bound on total variance limits the wing slopes b·(1 ± ρ) to 2; the default bounds keep b ≤ 2.
 
-use super::SmileModel;
+use super::{ButterflyRepair, ShapeCheck, SmileModel};
 
 /// Parameter names: a, b, rho, m, sigma.
 pub const SVI_PARAMS: [&str; 5] = ["a", "b", "rho", "m", "sigma"];
@@ -65,8 +65,20 @@ impl SmileModel for Svi {
         "svi"
     }
 
-    fn family(&self) -> super::ModelFamily {
-        super::ModelFamily::RawSvi
+    fn starts(&self) -> Option<&dyn super::Starts> {
+        Some(self)
+    }
+
+    fn shape_check(&self) -> Option<&dyn super::ShapeCheck> {
+        Some(self)
+    }
+
+    fn butterfly_repair(&self) -> Option<&dyn super::ButterflyRepair> {
+        Some(self)
+    }
+
+    fn drag(&self) -> Option<&dyn super::Drag> {
+        Some(self)
     }
 
     fn param_names(&self) -> &'static [&'static str] {
@@ -123,6 +135,55 @@ impl SmileModel for Svi {
 
     fn default_bounds(&self) -> Vec<(f64, f64)> {
         vec![(-1.0, 4.0), (0.0, 2.0), (-0.999, 0.999), (-2.0, 2.0), (1e-4, 4.0)]
+    }
+}
+
+/// Raw SVI's degenerate shape: σ at its lower bound (while free) with b > 0 is a V-shaped kink.
+impl ShapeCheck for Svi {
+    fn degenerate(&self, params: &[f64], bounds: &[(f64, f64)], fixed: &[Option<f64>]) -> Option<String> {
+        let (Some(&sigma), Some(&b), Some(&(lo, _)), Some(None)) =
+            (params.get(4), params.get(1), bounds.get(4), fixed.get(4))
+        else {
+            return None;
+        };
+        (sigma <= lo * (1.0 + 1e-6) && b > 0.0).then(|| {
+            format!("degenerate fit: sigma = {sigma:.2e} at its lower bound with b = {b:.3} (a V-shaped kink)")
+        })
+    }
+}
+
+/// Raw SVI's repair: blend a and b towards a flat smile (b = 0, a = the fitted total variance at k = 0; g ≡ 1
+/// there), keeping ρ, m, σ, with the largest blend factor λ ∈ [0, 1] (bisection) whose smile passes; `None`
+/// when a or b is fixed (no flat smile is reachable).
+impl ButterflyRepair for Svi {
+    fn repair(&self, params: &[f64], free: &[usize], passes: &dyn Fn(&[f64]) -> bool) -> Option<(Vec<f64>, f64)> {
+        if !(free.contains(&0) && free.contains(&1)) || params.len() != 5 {
+            return None;
+        }
+        let w_atm = self.total_variance(params, 0.0);
+        if !(w_atm > 0.0 && w_atm.is_finite()) {
+            return None;
+        }
+        let blend = |lambda: f64| {
+            let mut p = params.to_vec();
+            p[0] = w_atm + lambda * (params[0] - w_atm);
+            p[1] = lambda * params[1];
+            p
+        };
+        let fine = |p: &[f64]| self.check_domain(p).is_ok() && passes(p);
+        if !fine(&blend(0.0)) {
+            return None;
+        }
+        let (mut ok, mut bad) = (0.0, 1.0);
+        for _ in 0..40 {
+            let mid = 0.5 * (ok + bad);
+            if fine(&blend(mid)) {
+                ok = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        Some((blend(ok), ok))
     }
 }
 

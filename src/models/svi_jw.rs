@@ -16,7 +16,8 @@
 //! every inconsistent parameter set is an error.
 
 use super::svi::{Svi, SviParams};
-use super::SmileModel;
+use super::svi_start::quasi_explicit_starts;
+use super::{FitData, ModelStart, SmileModel, Starts};
 
 /// Parameter names: v, psi, p, c, v_tilde.
 pub const SVI_JW_PARAMS: [&str; 5] = ["v", "psi", "p", "c", "v_tilde"];
@@ -164,8 +165,12 @@ impl SmileModel for SviJw {
         "svi-jw"
     }
 
-    fn family(&self) -> super::ModelFamily {
-        super::ModelFamily::SviJumpWings
+    fn starts(&self) -> Option<&dyn super::Starts> {
+        Some(self)
+    }
+
+    fn drag(&self) -> Option<&dyn super::Drag> {
+        Some(self)
     }
 
     fn param_names(&self) -> &'static [&'static str] {
@@ -196,6 +201,27 @@ impl SmileModel for SviJw {
     fn default_bounds(&self) -> Vec<(f64, f64)> {
         let slope_max = 2.0 / (BOUNDS_MIN_ATM_VARIANCE * self.t_years).sqrt();
         vec![(1e-4, 25.0), (-slope_max / 2.0, slope_max / 2.0), (1e-6, slope_max), (1e-6, slope_max), (0.0, 25.0)]
+    }
+}
+
+/// SVI-JW starts: the raw-SVI quasi-explicit start mapped to jump-wings (the middle of the JW box is rarely a
+/// smile), then the middle of the bounds.
+impl Starts for SviJw {
+    fn starts(
+        &self,
+        data: &FitData<'_>,
+        _bounds: &[(f64, f64)],
+        _fixed: &[Option<f64>],
+        keep: usize,
+    ) -> Vec<ModelStart> {
+        let raw_bounds = Svi.default_bounds();
+        let t = data.t_years;
+        quasi_explicit_starts(data.ks, data.vols, data.weights, t, &raw_bounds, keep)
+            .into_iter()
+            .map(|s| raw_to_jw(&SviParams::from_slice(&s.params), t).to_array().to_vec())
+            .filter(|jw| self.check_domain(jw).is_ok())
+            .map(|params| ModelStart { params, note: "start: quasi-explicit raw SVI mapped to jump-wings".to_owned() })
+            .collect()
     }
 }
 

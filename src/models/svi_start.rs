@@ -6,13 +6,26 @@
 //! (c ≥ 0, |d| ≤ 0.999·c, c within b's bounds — refitting the remaining unknowns on each active constraint —
 //! and a + σ·√(c² − d²) ≥ 0 by raising a). Candidates are ranked by the actual vol-space cost.
 
-use super::lm::cholesky_solve_into;
+use super::{FitData, ModelStart, Starts, Svi};
+use nalgebra::{Matrix1, Matrix2, Matrix3, Vector1, Vector2, Vector3};
 
-/// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system, on the stack
-/// (the LM's solver with stack buffers).
+/// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system with nalgebra's
+/// fixed-size (stack) matrices.
 fn small_cholesky_solve(a: &[f64; 9], b: &[f64; 3], n: usize) -> Option<[f64; 3]> {
-    let (mut l, mut x) = ([0.0; 9], [0.0; 3]);
-    cholesky_solve_into(&a[..n * n], &b[..n], n, &mut l[..n * n], &mut x[..n]).then_some(x)
+    let mut out = [0.0; 3];
+    match n {
+        1 => out[0] = Matrix1::new(a[0]).cholesky()?.solve(&Vector1::new(b[0]))[0],
+        2 => {
+            let x = Matrix2::from_row_slice(&a[..4]).cholesky()?.solve(&Vector2::new(b[0], b[1]));
+            out[..2].copy_from_slice(x.as_slice());
+        }
+        3 => {
+            let x = Matrix3::from_row_slice(a).cholesky()?.solve(&Vector3::new(b[0], b[1], b[2]));
+            out.copy_from_slice(x.as_slice());
+        }
+        _ => return None,
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
 /// A starting point and its vol-space cost Σ (weight·(σ_model − σ_mid))².
@@ -289,6 +302,46 @@ pub fn quasi_explicit_starts(
     }
     out.sort_by(|x, y| x.cost.total_cmp(&y.cost));
     out
+}
+
+/// Raw SVI starts from the quasi-explicit grid, and data bounds on `a` and `m` (see [`Starts`]).
+impl Starts for Svi {
+    fn starts(
+        &self,
+        data: &FitData<'_>,
+        bounds: &[(f64, f64)],
+        _fixed: &[Option<f64>],
+        keep: usize,
+    ) -> Vec<ModelStart> {
+        let n = data.ks.len() as f64;
+        quasi_explicit_starts(data.ks, data.vols, data.weights, data.t_years, bounds, keep)
+            .into_iter()
+            .map(|s| ModelStart {
+                note: format!(
+                    "start: quasi-explicit grid (m = {:.4}, sigma = {:.4}, start RMSE {:.3} vol pts)",
+                    s.params[3],
+                    s.params[4],
+                    100.0 * (s.cost / n).sqrt()
+                ),
+                params: s.params.to_vec(),
+            })
+            .collect()
+    }
+
+    fn middle_of_bounds_too(&self) -> bool {
+        false
+    }
+
+    /// a ≥ −4·max w over the used quotes and m within the quoted k range widened by its span on each side (as
+    /// scipy's reference fit does). Without them the least-squares problem has flat valleys towards a → −∞,
+    /// b → ∞, |ρ| → 1, |m| → ∞ (the smile becomes a parabola over the quoted range) along which LM crawls for
+    /// thousands of iterations while the curve on the data barely changes, and the wings go wild.
+    fn data_bounds(&self, data: &FitData<'_>) -> Vec<(usize, f64, f64)> {
+        let max_w = data.vols.iter().map(|v| v * v * data.t_years).fold(0.0, f64::max);
+        let (kmin, kmax) = data.ks.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &k| (a.min(k), b.max(k)));
+        let span = kmax - kmin;
+        vec![(0, -4.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)]
+    }
 }
 
 #[cfg(test)]

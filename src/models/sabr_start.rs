@@ -6,7 +6,7 @@
 //! factor 1 + T·I₁ depends on α, ρ and ν); the grid points are ranked by the weighted vol RMSE of the model on
 //! the used quotes, and the best ones (distinct in (ρ, ν)) are the LM starts.
 
-use crate::models::SmileModel;
+use super::{FitData, ModelStart, Sabr, SmileModel, Starts};
 
 /// Grid of ρ values.
 const RHO_GRID: [f64; 7] = [-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75];
@@ -105,6 +105,27 @@ pub fn sabr_starts(
         }
     }
     out
+}
+
+/// SABR starts from the (ρ, ν) grid with α matched at the money, then the middle of the bounds.
+impl Starts for Sabr {
+    fn starts(&self, data: &FitData<'_>, bounds: &[(f64, f64)], fixed: &[Option<f64>], keep: usize) -> Vec<ModelStart> {
+        let n = data.ks.len() as f64;
+        let (ks, vols, weights) = (data.ks, data.vols, data.weights);
+        sabr_starts(self, ks, vols, weights, data.t_years, data.forward, bounds, fixed, keep)
+            .into_iter()
+            .map(|s| ModelStart {
+                note: format!(
+                    "start: SABR grid (alpha = {:.6}, rho = {:.2}, nu = {:.2}, start RMSE {:.3} vol pts)",
+                    s.params[0],
+                    s.params[2],
+                    s.params[3],
+                    100.0 * (s.cost / n).sqrt()
+                ),
+                params: s.params.to_vec(),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

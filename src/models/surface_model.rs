@@ -1,0 +1,47 @@
+//! The seam for whole-surface models: global parameters plus per-expiry ones, which yield one smile per
+//! expiry. A surface model is calibrated in its own *coordinates*, chosen so that its no-arbitrage conditions
+//! are box constraints (the bounded solvers then keep every iterate arbitrage-free); the calibrator
+//! (`calibrate::surface_fit`) needs nothing else from it.
+
+use super::ModelKind;
+
+/// A surface's parameters: the global ones and one vector per expiry (expiries in increasing T).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SurfaceParams {
+    /// Global parameters, in the order of [`SurfaceModel::global_names`].
+    #[serde(with = "crate::json_num")]
+    pub global: Vec<f64>,
+    /// Per-expiry parameters, in the order of [`SurfaceModel::per_expiry_names`].
+    #[serde(with = "crate::json_num")]
+    pub per_expiry: Vec<Vec<f64>>,
+}
+
+/// A model of the whole surface (every expiry at once).
+pub trait SurfaceModel: Send + Sync {
+    /// Short identifier (`ssvi`), for reports and files only.
+    fn name(&self) -> &'static str;
+
+    /// The smile model of each expiry's slice (raw SVI for SSVI): every smile read-out works on it unchanged.
+    fn slice_kind(&self) -> ModelKind;
+
+    /// Names of the global parameters.
+    fn global_names(&self) -> &'static [&'static str];
+
+    /// Names of the per-expiry parameters.
+    fn per_expiry_names(&self) -> &'static [&'static str];
+
+    /// Bounds of the solver coordinates for `n` expiries; inside them the surface has no static arbitrage.
+    fn coordinate_bounds(&self, n: usize) -> Vec<(f64, f64)>;
+
+    /// The parameters at coordinates `x` for `n` expiries.
+    fn params_at(&self, x: &[f64], n: usize) -> SurfaceParams;
+
+    /// The coordinates of `params` (projected into the bounds), or `None` when they do not fit the model.
+    fn coordinates_of(&self, params: &SurfaceParams) -> Option<Vec<f64>>;
+
+    /// Starting points from the market's ATM total variance per expiry (increasing T; NaN where unknown).
+    fn starts(&self, atm_total_variance: &[f64]) -> Vec<SurfaceParams>;
+
+    /// The smile parameters (of [`SurfaceModel::slice_kind`]) of expiry `i`.
+    fn smile_params(&self, params: &SurfaceParams, i: usize) -> Vec<f64>;
+}

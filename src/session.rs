@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{FitConfig, SliceFitReport};
+use crate::calibrate::{fit_slice, fit_surface_slices, FitConfig, SliceFitReport};
 use crate::market::{ExpirySlice, Snapshot};
 use crate::models::ModelKind;
 
@@ -47,6 +47,35 @@ pub struct SlicePlan {
     pub config: FitConfig,
     /// Start the solver here (e.g. from hand-set parameters).
     pub warm_start: Option<Vec<f64>>,
+}
+
+/// Fits every slice of `snapshot` by its plan (`plans` in slice order): slices whose model is a surface
+/// model are fitted together, one surface per model kind, with the configuration of the first of them; the
+/// others one by one. The reports come back in slice order.
+pub fn fit_plans(snapshot: &Snapshot, plans: &[SlicePlan]) -> Vec<SliceFitReport> {
+    let mut reports: Vec<Option<SliceFitReport>> = vec![None; snapshot.slices.len()];
+    for kind in ModelKind::ALL {
+        let Some(surface) = kind.surface() else { continue };
+        let members: Vec<usize> = (0..plans.len().min(snapshot.slices.len())).filter(|&i| plans[i].kind == kind).collect();
+        let Some(&first) = members.first() else { continue };
+        let slices: Vec<&ExpirySlice> = members.iter().map(|&i| &snapshot.slices[i]).collect();
+        let fit = fit_surface_slices(surface.as_ref(), &slices, &plans[first].config, None);
+        for (i, report) in members.into_iter().zip(fit.reports) {
+            reports[i] = Some(report);
+        }
+    }
+    snapshot
+        .slices
+        .iter()
+        .zip(plans)
+        .zip(reports)
+        .map(|((slice, plan), done)| {
+            done.unwrap_or_else(|| {
+                let model = plan.kind.for_slice(slice);
+                fit_slice(model.as_ref(), slice, &plan.config, plan.warm_start.as_deref())
+            })
+        })
+        .collect()
 }
 
 impl EditState {
@@ -200,6 +229,29 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn surface_plans_fit_together_and_smile_plans_alone() {
+        let csv = crate::sample::generate_sample_csv(7);
+        let raw = crate::io::load_bytes(csv.as_bytes(), "sample.csv", &crate::io::LoadOptions::default()).unwrap();
+        let snapshot = raw.snapshot(&crate::market::BuildOptions::default()).unwrap();
+        let mut plans: Vec<SlicePlan> = snapshot
+            .slices
+            .iter()
+            .map(|_| SlicePlan { kind: ModelKind::Ssvi, config: FitConfig::default(), warm_start: None })
+            .collect();
+        plans[1].kind = ModelKind::Svi;
+        let reports = fit_plans(&snapshot, &plans);
+        assert_eq!(reports.len(), snapshot.slices.len());
+        for (i, (r, s)) in reports.iter().zip(&snapshot.slices).enumerate() {
+            assert_eq!(r.expiry_ms, s.expiry_ms, "slice order kept");
+            if s.t_years > 0.0 {
+                assert!(r.status.is_usable(), "{i}: {:?}", r.status);
+                assert_eq!(r.model, if i == 1 { "svi" } else { "ssvi" });
+                assert!(r.smile(plans[i].kind).is_some(), "an SSVI slice reads as raw SVI");
+            }
+        }
+    }
 
     fn edited() -> EditState {
         let mut edit = EditState::default();

@@ -9,7 +9,10 @@ use volscope::calibrate::fit::{butterfly_range, BUTTERFLY_POINTS};
 use volscope::calibrate::{fit_snapshot, fit_surface, FitConfig, SliceFitReport};
 use volscope::io::{load_path, LoadOptions};
 use volscope::market::{BuildOptions, Snapshot};
-use volscope::models::{ModelKind, SmileModel, Ssvi, SurfaceModel, Svi};
+use volscope::market::{DayCount, PremiumCurrency};
+use volscope::models::ssvi::{power_law_phi, ssvi_total_variance};
+use volscope::models::{ModelKind, SmileModel, Ssvi, SurfaceModel, SurfaceParams, Svi};
+use volscope::pricing::OptionKind;
 
 const FILES: [&str; 5] = [
     "deribit_btc_eth_20260102T162624Z.csv",
@@ -82,4 +85,54 @@ fn ssvi_fits_every_expiry_without_arbitrage() {
             );
         }
     }
+}
+
+/// Quotes sampled from a known SSVI surface (OTM puts and calls, ±1 vol point spreads, exact mids) give back
+/// its parameters, and the fitted slices are its raw SVI slices.
+#[test]
+fn ssvi_recovers_a_known_surface() {
+    let (rho, eta, gamma) = (-0.35, 1.1, 0.4);
+    let thetas = [0.002, 0.006, 0.015, 0.04, 0.09, 0.2];
+    let ts: [f64; 6] = [0.01, 0.03, 0.08, 0.25, 0.5, 1.0];
+    let forward = 70_000.0;
+    let mut slices = Vec::new();
+    for (&t, &theta) in ts.iter().zip(&thetas) {
+        let phi = power_law_phi(theta, eta, gamma);
+        let half = 1.2 * t.sqrt();
+        let quotes = (0..31)
+            .map(|i| {
+                let k = -half + 2.0 * half * i as f64 / 30.0;
+                let vol = (ssvi_total_variance(k, theta, rho, phi) / t).sqrt();
+                let kind = if k < 0.0 { OptionKind::Put } else { OptionKind::Call };
+                common::smiles::vol_quote(&format!("Q{i}"), kind, forward, k, [vol - 0.01, vol, vol + 0.01], i as u64)
+            })
+            .collect();
+        slices.push(common::smiles::vol_slice(t, forward, quotes));
+    }
+    let snapshot = Snapshot {
+        time_ms: 1_800_000_000_000,
+        underlying: "BTC".into(),
+        source: "test".into(),
+        index_price: None,
+        premium_currency: PremiumCurrency::Coin,
+        day_count: DayCount::Act365Fixed,
+        slices,
+        warnings: Vec::new(),
+    };
+    let config = FitConfig { weights: volscope::calibrate::Weighting::Equal, ..FitConfig::default() };
+    let fit = fit_surface(&Ssvi, &snapshot, &config, None);
+    let SurfaceParams { global, per_expiry } = fit.params.clone().expect(&fit.stop);
+    for (got, want) in global.iter().zip([rho, eta, gamma]) {
+        assert!((got - want).abs() < 1e-6, "global {global:?} vs {:?}", [rho, eta, gamma]);
+    }
+    for (got, want) in per_expiry.iter().zip(thetas) {
+        assert!((got[0] - want).abs() < 1e-8 * want.max(1e-3), "theta {got:?} vs {want}");
+    }
+    for r in &fit.reports {
+        assert!(r.rmse_vol_pts < 1e-5, "{}: {}", r.expiry, r.rmse_vol_pts);
+        assert_eq!(r.model, "ssvi");
+    }
+    // A warm start from the answer converges at once.
+    let warm = fit_surface(&Ssvi, &snapshot, &config, fit.params.as_ref());
+    assert!(warm.iterations <= fit.iterations, "{} vs {}", warm.iterations, fit.iterations);
 }

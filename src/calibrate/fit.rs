@@ -1,11 +1,14 @@
 //! Fitting one expiry slice (and every slice of a snapshot) with any [`SmileModel`].
 //!
-//! Steps: select quotes (each quote keeps its use or the reason it was left out), weight them, build starts
-//! (warm start; the quasi-explicit grid for raw SVI, `svi_start`; an ATM-level and (ρ, ν) grid for SABR,
-//! `sabr_start`; the middle of the bounds for other models), run
-//! Levenberg–Marquardt (fixed parameters removed, bounds by projection, analytic Jacobian through the model
-//! gradient), check the result (ATM sanity, degenerate shapes), then report statistics on the used quotes,
-//! the inside-spread share over every two-sided OTM quote, residuals for all quotes and a butterfly check.
+//! Steps: select quotes (each quote keeps its use or the reason it was left out), turn the used ones into
+//! points (targets, weights, robust-loss thresholds: `slice_points`), apply the bounds the model suggests from
+//! the data, build starts (warm start; the model's own [`crate::models::Starts`] if it has them, e.g. the
+//! quasi-explicit grid for raw SVI; the middle of the bounds), run the bounded solver (fixed parameters
+//! removed, analytic Jacobian through the model gradient; `point_residual` is the one residual formula, shared
+//! with `surface_fit`), penalise and repair butterfly arbitrage on request, check the result (ATM sanity, the
+//! model's [`crate::models::ShapeCheck`]), then report statistics on the used quotes, the inside-spread share
+//! over every two-sided OTM quote, residuals for all quotes and a butterfly check. Failures are
+//! [`FitError`]s, whose text is the report's `status_reason`.
 //!
 //! **Butterfly grid**: g(k) on 401 points over k ∈ [min(−1.5·√T, k_lo), max(1.5·√T, k_hi)], where
 //! [k_lo, k_hi] is the range of the slice's quotes: ±1.5 in k at one year, shrinking with √T (the width of

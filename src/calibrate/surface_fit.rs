@@ -125,11 +125,22 @@ pub fn fit_surface(
     config: &FitConfig,
     warm_start: Option<&SurfaceParams>,
 ) -> SurfaceFit {
+    let slices: Vec<&ExpirySlice> = snapshot.slices.iter().collect();
+    fit_surface_slices(surface, &slices, config, warm_start)
+}
+
+/// [`fit_surface`] on some slices of a chain (the reports in the order of `slices`).
+pub fn fit_surface_slices(
+    surface: &dyn SurfaceModel,
+    all: &[&ExpirySlice],
+    config: &FitConfig,
+    warm_start: Option<&SurfaceParams>,
+) -> SurfaceFit {
     let clock = Instant::now();
     let smile = surface.slice_kind().nominal();
     let mut slices: Vec<TaggedSlice<'_>> = Vec::new();
     let mut dead: Vec<(usize, SliceFitReport)> = Vec::new();
-    for (index, slice) in snapshot.slices.iter().enumerate() {
+    for (index, &slice) in all.iter().enumerate() {
         let mut report = fit_slice_shell(smile.as_ref(), slice);
         report.model = surface.name().to_owned();
         if !(slice.t_years > 0.0 && slice.t_years.is_finite() && slice.forward > 0.0 && slice.forward.is_finite()) {
@@ -155,6 +166,7 @@ pub fn fit_surface(
         })
         .collect();
     let mut starts: Vec<SurfaceParams> = warm_start.filter(|w| w.per_expiry.len() == n).cloned().into_iter().collect();
+    let warm = !starts.is_empty();
     starts.extend(surface.starts(&atm));
     let bounds = surface.coordinate_bounds(n);
     let (lower, upper): (Vec<f64>, Vec<f64>) = bounds.iter().copied().unzip();
@@ -172,7 +184,11 @@ pub fn fit_surface(
         last_failure = FitError::NoTwoSided(0);
         starts.clear();
     }
-    for start in &starts {
+    for (si, start) in starts.iter().enumerate() {
+        // A converged warm start is the answer (as in a slice fit); the standard starts are for a cold fit.
+        if si == 1 && warm && best.as_ref().is_some_and(|b| b.stop.is_converged()) {
+            break;
+        }
         let Some(x0) = surface.coordinates_of(start) else { continue };
         let res = match config.solver {
             Solver::Lm => minimize(
@@ -228,7 +244,7 @@ pub fn fit_surface(
         report.iterations = iterations;
         report.function_evals = evaluations;
         fill_statistics(smile.as_ref(), slice, &uses, &mut report);
-        let index = snapshot.slices.iter().position(|s| std::ptr::eq(s, slice)).unwrap_or(usize::MAX);
+        let index = all.iter().position(|s| std::ptr::eq(*s, slice)).unwrap_or(usize::MAX);
         reports.push((index, report));
     }
     reports.sort_by_key(|(i, _)| *i);

@@ -52,6 +52,15 @@ pub struct SabrParams {
 }
 
 impl SabrParams {
+    /// Index of `alpha` in [`SABR_PARAMS`] order.
+    pub const ALPHA: usize = 0;
+    /// Index of `beta`.
+    pub const BETA: usize = 1;
+    /// Index of `rho`.
+    pub const RHO: usize = 2;
+    /// Index of `nu`.
+    pub const NU: usize = 3;
+
     /// From a parameter slice in [`SABR_PARAMS`] order.
     pub fn from_slice(p: &[f64]) -> Self {
         SabrParams { alpha: p[0], beta: p[1], rho: p[2], nu: p[3] }

@@ -6,7 +6,7 @@
 //! factor 1 + T·I₁ depends on α, ρ and ν); the grid points are ranked by the weighted vol RMSE of the model on
 //! the used quotes, and the best ones (distinct in (ρ, ν)) are the LM starts.
 
-use super::{FitData, ModelStart, Sabr, SmileModel, Starts};
+use super::{FitData, ModelStart, Sabr, SabrParams, SmileModel, Starts};
 
 /// Grid of ρ values.
 const RHO_GRID: [f64; 7] = [-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75];
@@ -117,9 +117,9 @@ impl Starts for Sabr {
             .map(|s| ModelStart {
                 note: format!(
                     "start: SABR grid (alpha = {:.6}, rho = {:.2}, nu = {:.2}, start RMSE {:.3} vol pts)",
-                    s.params[0],
-                    s.params[2],
-                    s.params[3],
+                    s.params[SabrParams::ALPHA],
+                    s.params[SabrParams::RHO],
+                    s.params[SabrParams::NU],
                     100.0 * (s.cost / n).sqrt()
                 ),
                 params: s.params.to_vec(),

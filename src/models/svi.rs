@@ -28,6 +28,17 @@ pub struct SviParams {
 }
 
 impl SviParams {
+    /// Index of `a` in [`SVI_PARAMS`] order.
+    pub const A: usize = 0;
+    /// Index of `b`.
+    pub const B: usize = 1;
+    /// Index of `rho`.
+    pub const RHO: usize = 2;
+    /// Index of `m`.
+    pub const M: usize = 3;
+    /// Index of `sigma`.
+    pub const SIGMA: usize = 4;
+
     /// From a parameter slice in [`SVI_PARAMS`] order.
     pub fn from_slice(p: &[f64]) -> Self {
         SviParams { a: p[0], b: p[1], rho: p[2], m: p[3], sigma: p[4] }
@@ -157,7 +168,7 @@ impl ShapeCheck for Svi {
 /// when a or b is fixed (no flat smile is reachable).
 impl ButterflyRepair for Svi {
     fn repair(&self, params: &[f64], free: &[usize], passes: &dyn Fn(&[f64]) -> bool) -> Option<(Vec<f64>, f64)> {
-        if !(free.contains(&0) && free.contains(&1)) || params.len() != 5 {
+        if !(free.contains(&SviParams::A) && free.contains(&SviParams::B)) || params.len() != SVI_PARAMS.len() {
             return None;
         }
         let w_atm = self.total_variance(params, 0.0);
@@ -166,8 +177,8 @@ impl ButterflyRepair for Svi {
         }
         let blend = |lambda: f64| {
             let mut p = params.to_vec();
-            p[0] = w_atm + lambda * (params[0] - w_atm);
-            p[1] = lambda * params[1];
+            p[SviParams::A] = w_atm + lambda * (params[SviParams::A] - w_atm);
+            p[SviParams::B] = lambda * params[SviParams::B];
             p
         };
         let fine = |p: &[f64]| self.check_domain(p).is_ok() && passes(p);

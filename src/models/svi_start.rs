@@ -6,7 +6,7 @@
 //! (c ≥ 0, |d| ≤ 0.999·c, c within b's bounds — refitting the remaining unknowns on each active constraint —
 //! and a + σ·√(c² − d²) ≥ 0 by raising a). Candidates are ranked by the actual vol-space cost.
 
-use super::{FitData, ModelStart, Starts, Svi};
+use super::{FitData, ModelStart, Starts, Svi, SviParams};
 use nalgebra::{Matrix1, Matrix2, Matrix3, Vector1, Vector2, Vector3};
 
 /// Cholesky solve of an n × n (n ≤ 3, row-major in `a`) symmetric positive definite system with nalgebra's
@@ -319,8 +319,8 @@ impl Starts for Svi {
             .map(|s| ModelStart {
                 note: format!(
                     "start: quasi-explicit grid (m = {:.4}, sigma = {:.4}, start RMSE {:.3} vol pts)",
-                    s.params[3],
-                    s.params[4],
+                    s.params[SviParams::M],
+                    s.params[SviParams::SIGMA],
                     100.0 * (s.cost / n).sqrt()
                 ),
                 params: s.params.to_vec(),
@@ -340,7 +340,7 @@ impl Starts for Svi {
         let max_w = data.vols.iter().map(|v| v * v * data.t_years).fold(0.0, f64::max);
         let (kmin, kmax) = data.ks.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &k| (a.min(k), b.max(k)));
         let span = kmax - kmin;
-        vec![(0, -4.0 * max_w, f64::INFINITY), (3, kmin - span, kmax + span)]
+        vec![(SviParams::A, -4.0 * max_w, f64::INFINITY), (SviParams::M, kmin - span, kmax + span)]
     }
 }
 

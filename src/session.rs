@@ -56,7 +56,8 @@ pub fn fit_plans(snapshot: &Snapshot, plans: &[SlicePlan]) -> Vec<SliceFitReport
     let mut reports: Vec<Option<SliceFitReport>> = vec![None; snapshot.slices.len()];
     for kind in ModelKind::ALL {
         let Some(surface) = kind.surface() else { continue };
-        let members: Vec<usize> = (0..plans.len().min(snapshot.slices.len())).filter(|&i| plans[i].kind == kind).collect();
+        let members: Vec<usize> =
+            (0..plans.len().min(snapshot.slices.len())).filter(|&i| plans[i].kind == kind).collect();
         let Some(&first) = members.first() else { continue };
         let slices: Vec<&ExpirySlice> = members.iter().map(|&i| &snapshot.slices[i]).collect();
         let fit = fit_surface_slices(surface.as_ref(), &slices, &plans[first].config, None);

@@ -82,3 +82,47 @@ fn every_model_fits_every_sample_expiry() {
         }
     }
 }
+
+/// `--model ssvi` fits the sample (itself SSVI plus noise) as one surface: every slice a raw SVI smile of model
+/// `ssvi`, no butterfly or calendar arbitrage, a `surface` object with ρ, η, γ and θ per expiry (θ
+/// non-decreasing), and grid.csv from the same smiles.
+#[test]
+fn ssvi_fits_the_sample_as_one_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, grid) = (dir.path().join("ssvi.json"), dir.path().join("grid.csv"));
+    let run = volscope()
+        .arg("fit")
+        .arg(sample())
+        .args(["--model", "ssvi", "-o"])
+        .arg(&out)
+        .arg("--grid")
+        .arg(&grid)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(doc["model"], "ssvi");
+    assert_eq!(doc["calendar"]["ok"], true, "{}", doc["calendar"]);
+    let slices = doc["slices"].as_array().unwrap();
+    for s in slices {
+        assert_eq!(s["model"], "ssvi");
+        assert_ne!(s["status"], "failed", "{s}");
+        assert!(s["rmse_vol_pts"].as_f64().unwrap() < 1.0, "{s}");
+        assert_eq!(s["butterfly_ok"], true, "{s}");
+        assert!(s["params"]["sigma"].as_f64().unwrap() > 0.0, "raw SVI parameters: {s}");
+    }
+    let surface = &doc["surface"];
+    assert_eq!(surface["ok"], true, "{surface}");
+    let (rho, eta, gamma) = (
+        surface["global"]["rho"].as_f64().unwrap(),
+        surface["global"]["eta"].as_f64().unwrap(),
+        surface["global"]["gamma"].as_f64().unwrap(),
+    );
+    assert!(eta * (1.0 + rho.abs()) <= 2.0 + 1e-12 && gamma > 0.0 && gamma <= 0.5, "{surface}");
+    let thetas: Vec<f64> =
+        surface["expiries"].as_array().unwrap().iter().map(|e| e["theta"].as_f64().unwrap()).collect();
+    assert_eq!(thetas.len(), slices.len());
+    assert!(thetas.windows(2).all(|w| w[1] >= w[0]), "{thetas:?}");
+    let rows = std::fs::read_to_string(&grid).unwrap().lines().count();
+    assert!(rows > slices.len(), "grid.csv has the SSVI smiles");
+}

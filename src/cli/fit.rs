@@ -18,7 +18,7 @@ use crate::models::{ModelKind, SmileModel};
 /// every existing file as it was.
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let kind = ModelKind::parse(&args.model)
-        .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr, sabr-free-beta or ssvi", args.model))?;
+        .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr or sabr-free-beta (per expiry), or ssvi (one surface)", args.model))?;
     let config = fit_config(args)?;
     config.check(kind.nominal().as_ref()).map_err(|e| anyhow!("invalid configuration for {}: {e}", kind.name()))?;
     let at_ms = match &args.at {

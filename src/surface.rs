@@ -338,11 +338,8 @@ fn calendar_pairs(
         .map(|long_row| {
             let short_row = long_row - 1;
             let (short, long) = (&fitted[short_row], &fitted[long_row]);
-            let (k_checked, violations) = check_calendar_pair(
-                (short.report, short.smile.model()),
-                (long.report, long.smile.model()),
-                Some(fallback_k_range),
-            );
+            let (k_checked, violations) =
+                check_calendar_pair((short.report, &short.smile), (long.report, &long.smile), Some(fallback_k_range));
             debug_assert_eq!(expiries[short_row].quoted_k_range, quoted_k_range(short.report));
             calendar_pair(short_row, long_row, k_checked, &violations)
         })
@@ -355,8 +352,8 @@ fn calendar_pairs(
 /// nothing about arbitrage, so only the quoted overlap is checked; no range when the quoted ranges do not
 /// overlap.
 pub fn check_calendar_pair(
-    short: (&SliceFitReport, &dyn SmileModel),
-    long: (&SliceFitReport, &dyn SmileModel),
+    short: (&SliceFitReport, &FittedSmile),
+    long: (&SliceFitReport, &FittedSmile),
     fallback: Option<(f64, f64)>,
 ) -> (Option<(f64, f64)>, Vec<CalendarViolation>) {
     let k_checked = match (quoted_k_range(short.0), quoted_k_range(long.0), fallback) {
@@ -367,14 +364,14 @@ pub fn check_calendar_pair(
     let Some((lo, hi)) = k_checked else { return (None, Vec::new()) };
     let grid = if hi > lo { crate::numeric::linspace(lo, hi, CALENDAR_POINTS) } else { vec![lo] };
     let slices: [(f64, &dyn SmileModel, &[f64]); 2] =
-        [(short.0.t_years, short.1, &short.0.params), (long.0.t_years, long.1, &long.0.params)];
+        [(short.1.t_years(), short.1.model(), short.1.params()), (long.1.t_years(), long.1.model(), long.1.params())];
     (k_checked, calendar_check(&slices, &grid))
 }
 
 /// Calendar violations between consecutive usable fits in T order ([`check_calendar_pair`] of each pair; a
 /// pair with no quoted overlap is not checked): what fit.json reports.
-pub fn calendar_violations(fits: &[(&SliceFitReport, &dyn SmileModel)]) -> Vec<CalendarViolation> {
-    let mut usable: Vec<(&SliceFitReport, &dyn SmileModel)> =
+pub fn calendar_violations(fits: &[(&SliceFitReport, &FittedSmile)]) -> Vec<CalendarViolation> {
+    let mut usable: Vec<(&SliceFitReport, &FittedSmile)> =
         fits.iter().copied().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()).collect();
     usable.sort_by(|a, b| a.0.t_years.total_cmp(&b.0.t_years));
     usable.windows(2).flat_map(|pair| check_calendar_pair(pair[0], pair[1], None).1).collect()

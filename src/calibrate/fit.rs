@@ -20,8 +20,8 @@ use super::config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, 
 use super::error::FitError;
 use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
+use super::problem::{CoordinateMap, FreeParams, TaggedPoints, TaggedProblem};
 use super::report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
-use crate::arbitrage::durrleman_g;
 use crate::market::time::format_utc;
 use crate::market::{ExpirySlice, Quote, QuoteStatus, Snapshot};
 use crate::models::capabilities::middle_of_bounds;
@@ -34,9 +34,6 @@ pub const BUTTERFLY_POINTS: usize = 401;
 pub const BUTTERFLY_HALF_WIDTH: f64 = 1.5;
 /// Rounds of the no-arbitrage penalty (the penalty weight grows 10× per round until the butterfly check passes).
 const PENALTY_ROUNDS: usize = 8;
-/// Target margin of the penalty: g(k) ≥ this on the check grid (so that the penalised optimum, which may sit
-/// a little below the target, still has g ≥ 0).
-const PENALTY_MARGIN: f64 = 1e-4;
 
 /// The butterfly k range of a slice (see the module docs).
 pub fn butterfly_range(t_years: f64, quotes_k: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -72,81 +69,6 @@ pub(super) struct Point {
     /// Robust-loss threshold on the weighted residual (loss scale × spread × weight, in objective units);
     /// infinite when the quote has no spread or the loss is plain least squares.
     loss_threshold: f64,
-}
-
-/// The least-squares problem over the free parameters.
-struct Problem<'a> {
-    model: &'a dyn SmileModel,
-    points: &'a [Point],
-    t: f64,
-    objective: Objective,
-    loss: Loss,
-    free: &'a [usize],
-    full: Vec<f64>,
-    grad: Vec<f64>,
-    /// No-arbitrage penalty: (k grid, scale); empty when off.
-    penalty_ks: Vec<f64>,
-    penalty_scale: f64,
-}
-
-impl Problem<'_> {
-    fn set(&mut self, x: &[f64]) {
-        for (j, &i) in self.free.iter().enumerate() {
-            self.full[i] = x[j];
-        }
-    }
-
-    fn penalty(&self, params: &[f64], k: f64) -> f64 {
-        let g = durrleman_g(self.model, params, k);
-        if g.is_nan() {
-            1.0
-        } else {
-            self.penalty_scale * (PENALTY_MARGIN - g).max(0.0)
-        }
-    }
-}
-
-impl Residuals for Problem<'_> {
-    fn len(&self) -> usize {
-        self.points.len() + self.penalty_ks.len()
-    }
-
-    fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
-        self.set(x);
-        if self.model.check_domain(&self.full).is_err() {
-            return false;
-        }
-        let nf = self.free.len();
-        for (i, p) in self.points.iter().enumerate() {
-            let Some((res, coef)) =
-                point_residual(self.model, &self.full, p, self.t, self.objective, self.loss, &mut self.grad)
-            else {
-                return false;
-            };
-            r[i] = res;
-            let row = &mut jac[i * nf..(i + 1) * nf];
-            for (j, &idx) in self.free.iter().enumerate() {
-                row[j] = coef * self.grad[idx];
-            }
-        }
-        if !self.penalty_ks.is_empty() {
-            let n0 = self.points.len();
-            let base = self.full.clone();
-            let mut bumped = base.clone();
-            for (jk, &k) in self.penalty_ks.iter().enumerate() {
-                let g0 = self.penalty(&base, k);
-                r[n0 + jk] = g0;
-                for (j, &idx) in self.free.iter().enumerate() {
-                    let h = 1e-7 * base[idx].abs().max(1e-3);
-                    bumped[idx] = base[idx] + h;
-                    let g1 = self.penalty(&bumped, k);
-                    bumped[idx] = base[idx];
-                    jac[(n0 + jk) * nf + j] = (g1 - g0) / h;
-                }
-            }
-        }
-        r.iter().all(|v| v.is_finite())
-    }
 }
 
 /// One point's (robust, weighted) residual under `params` and the factor d r̃ / d w (so that the Jacobian row
@@ -551,14 +473,12 @@ fn solve(
         if si > 0 && best.as_ref().is_some_and(|b| b.2.is_none() && b.0.stop.is_converged()) {
             break;
         }
-        let mut problem = Problem {
+        let mut problem = TaggedProblem {
             model,
-            points: &points,
-            t,
+            slices: vec![TaggedPoints { points: &points, t_years: t }],
             objective: config.objective,
             loss,
-            free: &free,
-            full: start.clone(),
+            map: FreeParams::new(&free, start.clone()),
             grad: vec![0.0; start.len()],
             penalty_ks: Vec::new(),
             penalty_scale: 0.0,
@@ -574,8 +494,8 @@ fn solve(
         if config.no_arbitrage {
             let (lo, hi) = butterfly_range(t, slice.quotes.iter().map(|q| q.k));
             let passes = |full: &[f64]| crate::arbitrage::butterfly_check(model, full, lo, hi, BUTTERFLY_POINTS).ok;
-            problem.set(&res.x);
-            if !passes(&problem.full) {
+            problem.map.set(&res.x);
+            if !passes(problem.map.full()) {
                 // Penalise max(margin − g, 0) on the very grid of the butterfly check, with a weight growing
                 // 10× per round until the check passes.
                 let rms = (2.0 * res.cost / points.len() as f64).sqrt().max(1e-4);
@@ -591,27 +511,27 @@ fn solve(
                     if !matches!(res2.stop, LmStop::Failed(_)) {
                         res = res2;
                     }
-                    problem.set(&res.x);
-                    if passes(&problem.full) {
+                    problem.map.set(&res.x);
+                    if passes(problem.map.full()) {
                         break;
                     }
                     scale *= 10.0;
                 }
                 let mut how = format!("no-arbitrage: penalty on g over {BUTTERFLY_POINTS} points, {rounds} round(s)");
-                let repair = model.butterfly_repair().filter(|_| !passes(&problem.full));
-                if let Some((full, lambda)) = repair.and_then(|r| r.repair(&problem.full, &free, &passes)) {
+                let repair = model.butterfly_repair().filter(|_| !passes(problem.map.full()));
+                if let Some((full, lambda)) = repair.and_then(|r| r.repair(problem.map.full(), &free, &passes)) {
                     res.x = free.iter().map(|&i| full[i]).collect();
                     how = format!("{how}, then skew/curvature scaled by {lambda:.4} towards a flat smile");
                 }
-                problem.set(&res.x);
-                if !passes(&problem.full) {
+                problem.map.set(&res.x);
+                if !passes(problem.map.full()) {
                     how = format!("{how}: the butterfly check still fails");
                 }
                 no_arb_notes.push(how);
             }
         }
-        problem.set(&res.x);
-        let params = problem.full.clone();
+        problem.map.set(&res.x);
+        let params = problem.map.full().to_vec();
         let degenerate_reason = degenerate(model, &params, &points, t, &rc);
         let cost = vol_cost_of(model, &params, &points, t);
         let better = match &best {

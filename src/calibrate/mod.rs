@@ -10,6 +10,7 @@ pub mod error;
 pub mod fit;
 pub mod lbfgs;
 pub mod lm;
+mod problem;
 pub mod surface_fit;
 
 /// The starts moved to the models they belong to; the old paths stay.

@@ -13,12 +13,13 @@ use std::time::Instant;
 
 use super::config::{FitConfig, Solver};
 use super::error::FitError;
-use super::fit::{fill_statistics, fit_slice_shell, market_atm, point_residual, select, slice_points, Point};
+use super::fit::{fill_statistics, fit_slice_shell, market_atm, select, slice_points, Point};
 use super::lbfgs::{self, LbfgsOptions};
 use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
+use super::problem::{SurfaceCoordinates, TaggedPoints, TaggedProblem};
 use super::report::{FitStatus, QuoteUse, SliceFitReport};
 use crate::market::{ExpirySlice, Snapshot};
-use crate::models::{SmileModel, SurfaceModel, SurfaceParams};
+use crate::models::{SurfaceModel, SurfaceParams};
 
 /// The fit of a surface model to a snapshot.
 #[derive(Clone, Debug)]
@@ -49,72 +50,6 @@ struct TaggedSlice<'a> {
     uses: Vec<QuoteUse>,
     points: Vec<Point>,
     report: SliceFitReport,
-}
-
-/// The least-squares problem over the surface coordinates.
-struct SurfaceProblem<'a> {
-    surface: &'a dyn SurfaceModel,
-    smile: &'a dyn SmileModel,
-    slices: &'a [TaggedSlice<'a>],
-    config: &'a FitConfig,
-    grad: Vec<f64>,
-}
-
-impl SurfaceProblem<'_> {
-    fn smiles(&self, x: &[f64]) -> Vec<Vec<f64>> {
-        let params = self.surface.params_at(x, self.slices.len());
-        (0..self.slices.len()).map(|i| self.surface.smile_params(&params, i)).collect()
-    }
-}
-
-impl Residuals for SurfaceProblem<'_> {
-    fn len(&self) -> usize {
-        self.slices.iter().map(|s| s.points.len()).sum()
-    }
-
-    fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
-        let n = x.len();
-        let base = self.smiles(x);
-        if base.iter().any(|p| self.smile.check_domain(p).is_err()) {
-            return false;
-        }
-        // ∂(smile parameters of every slice)/∂x_j by central differences of the coordinate map.
-        let mut dparams: Vec<Vec<Vec<f64>>> = Vec::with_capacity(n);
-        let mut xb = x.to_vec();
-        for j in 0..n {
-            let h = 1e-6 * x[j].abs().max(1e-4);
-            xb[j] = x[j] + h;
-            let up = self.smiles(&xb);
-            xb[j] = x[j] - h;
-            let down = self.smiles(&xb);
-            xb[j] = x[j];
-            dparams.push(
-                up.iter()
-                    .zip(&down)
-                    .map(|(u, d)| u.iter().zip(d).map(|(a, b)| (a - b) / (2.0 * h)).collect())
-                    .collect(),
-            );
-        }
-        let mut row = 0;
-        let loss = self.config.effective_loss();
-        for (s, tagged) in self.slices.iter().enumerate() {
-            let t = tagged.slice.t_years;
-            for p in &tagged.points {
-                let Some((res, coef)) =
-                    point_residual(self.smile, &base[s], p, t, self.config.objective, loss, &mut self.grad)
-                else {
-                    return false;
-                };
-                r[row] = res;
-                for j in 0..n {
-                    let dw: f64 = self.grad.iter().zip(&dparams[j][s]).map(|(g, d)| g * d).sum();
-                    jac[row * n + j] = coef * dw;
-                }
-                row += 1;
-            }
-        }
-        r.iter().all(|v| v.is_finite())
-    }
 }
 
 /// Fits `surface` to every live expiry of `snapshot` (expired slices get a failed report). `warm_start`, when
@@ -170,12 +105,15 @@ pub fn fit_surface_slices(
     starts.extend(surface.starts(&atm));
     let bounds = surface.coordinate_bounds(n);
     let (lower, upper): (Vec<f64>, Vec<f64>) = bounds.iter().copied().unzip();
-    let mut problem = SurfaceProblem {
-        surface,
-        smile: smile.as_ref(),
-        slices: &slices,
-        config,
+    let mut problem = TaggedProblem {
+        model: smile.as_ref(),
+        slices: slices.iter().map(|s| TaggedPoints { points: &s.points, t_years: s.slice.t_years }).collect(),
+        objective: config.objective,
+        loss: config.effective_loss(),
+        map: SurfaceCoordinates::new(surface, n),
         grad: vec![0.0; smile.param_names().len()],
+        penalty_ks: Vec::new(),
+        penalty_scale: 0.0,
     };
     let (mut iterations, mut evaluations) = (0, 0);
     let mut best: Option<LmResult> = None;

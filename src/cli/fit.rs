@@ -11,14 +11,18 @@ use crate::export::{fit_json, surface_json, write_grid_csv, write_residuals_csv,
 use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
-use crate::models::{ModelKind, SmileModel};
+use crate::models::{FittedSmile, ModelKind};
 
 /// Runs `volscope fit`. Everything that can be checked is checked before the file is read (model,
 /// configuration, grid, output paths); the outputs are written together at the end, so a failed run leaves
 /// every existing file as it was.
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
-    let kind = ModelKind::parse(&args.model)
-        .ok_or_else(|| anyhow!("--model {}: expected svi, svi-jw, sabr or sabr-free-beta (per expiry), or ssvi (one surface)", args.model))?;
+    let kind = ModelKind::parse(&args.model).ok_or_else(|| {
+        anyhow!(
+            "--model {}: expected svi, svi-jw, sabr or sabr-free-beta (per expiry), or ssvi (one surface)",
+            args.model
+        )
+    })?;
     let config = fit_config(args)?;
     config.check(kind.nominal().as_ref()).map_err(|e| anyhow!("invalid configuration for {}: {e}", kind.name()))?;
     let at_ms = match &args.at {
@@ -41,9 +45,9 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
         }
         None => (fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config), None),
     };
-    let models: Vec<Box<dyn SmileModel>> = snapshot.slices.iter().map(|s| kind.for_slice(s)).collect();
-    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
-        reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let smiles: Vec<Option<FittedSmile>> = reports.iter().map(|r| r.smile(kind)).collect();
+    let fits: Vec<(&SliceFitReport, &FittedSmile)> =
+        reports.iter().zip(&smiles).filter_map(|(r, s)| Some((r, s.as_ref()?))).collect();
     let calendar = crate::surface::calendar_violations(&fits);
     let source = FitSource {
         file: args.file.display().to_string(),
@@ -61,7 +65,7 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     staged
         .stage(&args.output, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))
         .with_context(|| format!("writing {}", args.output.display()))?;
-    stage_optional_exports(args, grid.as_ref(), &reports, &models, &mut staged)?;
+    stage_optional_exports(args, grid.as_ref(), &reports, &fits, &mut staged)?;
     staged.commit().context("writing the outputs")?;
     Ok(summary(&snapshot, &reports, calendar.len(), &args.output))
 }
@@ -129,14 +133,12 @@ fn stage_optional_exports(
     args: &FitArgs,
     grid: Option<&GridSpec>,
     reports: &[SliceFitReport],
-    models: &[Box<dyn SmileModel>],
+    fits: &[(&SliceFitReport, &FittedSmile)],
     staged: &mut StagedFiles,
 ) -> anyhow::Result<()> {
     if let (Some(path), Some(grid)) = (&args.grid, grid) {
-        let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
-            reports.iter().zip(models).map(|(r, m)| (r, m.as_ref())).collect();
         staged
-            .stage(path, |w| write_grid_csv(&fits, grid, w).map_err(std::io::Error::other))
+            .stage(path, |w| write_grid_csv(fits, grid, w).map_err(std::io::Error::other))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.residuals {

@@ -1,0 +1,208 @@
+//! The one least-squares problem of every fit: quotes as points tagged by slice, a smile model per slice, and
+//! a map from the solver's coordinates to each slice's smile parameters. A slice fit is the one-slice case
+//! whose map is the identity over the free parameters ([`FreeParams`]); a surface fit has one slice per expiry
+//! and the surface model's coordinates ([`SurfaceCoordinates`]). The residual rows are `point_residual` for
+//! both; an optional no-arbitrage penalty adds rows max(margin − g(k), 0) on a k grid of the first slice.
+
+use super::config::{Loss, Objective};
+use super::fit::{point_residual, Point};
+use super::lm::Residuals;
+use crate::arbitrage::durrleman_g;
+use crate::models::{SmileModel, SurfaceModel};
+
+/// Target margin of the penalty: g(k) ≥ this on the check grid (so that the penalised optimum, which may sit
+/// a little below the target, still has g ≥ 0).
+pub(super) const PENALTY_MARGIN: f64 = 1e-4;
+
+/// How solver coordinates become each slice's smile parameters.
+pub(super) trait CoordinateMap {
+    /// Moves to coordinates `x`; `false` when the map has no smiles there.
+    fn set(&mut self, x: &[f64]) -> bool;
+    /// Smile parameters of slice `s` at the current coordinates.
+    fn smile(&self, s: usize) -> &[f64];
+    /// Row of the Jacobian for a point of slice `s`: `coef` · ∂w/∂p (`grad`) · ∂p/∂x.
+    fn fill_row(&self, s: usize, coef: f64, grad: &[f64], row: &mut [f64]);
+}
+
+/// The identity over the free parameters of one smile (fixed ones keep their values).
+pub(super) struct FreeParams<'a> {
+    free: &'a [usize],
+    full: Vec<f64>,
+}
+
+impl<'a> FreeParams<'a> {
+    /// The map of `free` indices into `full` (which holds the fixed values).
+    pub(super) fn new(free: &'a [usize], full: Vec<f64>) -> Self {
+        FreeParams { free, full }
+    }
+
+    /// The full parameter vector at the current coordinates.
+    pub(super) fn full(&self) -> &[f64] {
+        &self.full
+    }
+}
+
+impl CoordinateMap for FreeParams<'_> {
+    fn set(&mut self, x: &[f64]) -> bool {
+        for (j, &i) in self.free.iter().enumerate() {
+            self.full[i] = x[j];
+        }
+        true
+    }
+
+    fn smile(&self, _s: usize) -> &[f64] {
+        &self.full
+    }
+
+    fn fill_row(&self, _s: usize, coef: f64, grad: &[f64], row: &mut [f64]) {
+        for (j, &idx) in self.free.iter().enumerate() {
+            row[j] = coef * grad[idx];
+        }
+    }
+}
+
+/// A surface model's coordinates over `n` expiries; ∂p/∂x by central differences of the map (a few closed-form
+/// expressions per expiry).
+pub(super) struct SurfaceCoordinates<'a> {
+    surface: &'a dyn SurfaceModel,
+    n: usize,
+    smiles: Vec<Vec<f64>>,
+    /// ∂(smile parameters of slice s)/∂x_j as `dparams[j][s]`.
+    dparams: Vec<Vec<Vec<f64>>>,
+}
+
+impl<'a> SurfaceCoordinates<'a> {
+    /// The map for `n` expiries of `surface`.
+    pub(super) fn new(surface: &'a dyn SurfaceModel, n: usize) -> Self {
+        SurfaceCoordinates { surface, n, smiles: Vec::new(), dparams: Vec::new() }
+    }
+
+    fn smiles_at(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        let params = self.surface.params_at(x, self.n);
+        (0..self.n).map(|i| self.surface.smile_params(&params, i)).collect()
+    }
+}
+
+impl CoordinateMap for SurfaceCoordinates<'_> {
+    fn set(&mut self, x: &[f64]) -> bool {
+        self.smiles = self.smiles_at(x);
+        let mut xb = x.to_vec();
+        self.dparams = (0..x.len())
+            .map(|j| {
+                let h = 1e-6 * x[j].abs().max(1e-4);
+                xb[j] = x[j] + h;
+                let up = self.smiles_at(&xb);
+                xb[j] = x[j] - h;
+                let down = self.smiles_at(&xb);
+                xb[j] = x[j];
+                up.iter().zip(&down).map(|(u, d)| u.iter().zip(d).map(|(a, b)| (a - b) / (2.0 * h)).collect()).collect()
+            })
+            .collect();
+        self.smiles.iter().flatten().all(|v| v.is_finite())
+    }
+
+    fn smile(&self, s: usize) -> &[f64] {
+        &self.smiles[s]
+    }
+
+    fn fill_row(&self, s: usize, coef: f64, grad: &[f64], row: &mut [f64]) {
+        for (j, cell) in row.iter_mut().enumerate() {
+            *cell = coef * grad.iter().zip(&self.dparams[j][s]).map(|(g, d)| g * d).sum::<f64>();
+        }
+    }
+}
+
+/// One slice's points and its T.
+pub(super) struct TaggedPoints<'a> {
+    /// The slice's fit points.
+    pub points: &'a [Point],
+    /// Time to expiry, years.
+    pub t_years: f64,
+}
+
+/// The least-squares problem: points tagged by slice, the smile model, the coordinate map, the penalty.
+pub(super) struct TaggedProblem<'a, M: CoordinateMap> {
+    /// Smile model of every slice.
+    pub model: &'a dyn SmileModel,
+    /// Points per slice.
+    pub slices: Vec<TaggedPoints<'a>>,
+    /// Vol or price residuals.
+    pub objective: Objective,
+    /// Robust loss.
+    pub loss: Loss,
+    /// Coordinates → smile parameters.
+    pub map: M,
+    /// ∂w/∂p buffer (one per smile parameter).
+    pub grad: Vec<f64>,
+    /// No-arbitrage penalty on the first slice: its k grid (empty when off) and scale.
+    pub penalty_ks: Vec<f64>,
+    /// Penalty weight.
+    pub penalty_scale: f64,
+}
+
+impl<M: CoordinateMap> TaggedProblem<'_, M> {
+    fn penalty(&self, params: &[f64], k: f64) -> f64 {
+        let g = durrleman_g(self.model, params, k);
+        if g.is_nan() {
+            1.0
+        } else {
+            self.penalty_scale * (PENALTY_MARGIN - g).max(0.0)
+        }
+    }
+
+    fn n_points(&self) -> usize {
+        self.slices.iter().map(|s| s.points.len()).sum()
+    }
+
+    /// Penalty rows after the point rows, with forward differences in each coordinate.
+    fn penalty_rows(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) {
+        let (n0, nf) = (self.n_points(), x.len());
+        let base_g: Vec<f64> = self.penalty_ks.iter().map(|&k| self.penalty(self.map.smile(0), k)).collect();
+        let mut bumped = x.to_vec();
+        for j in 0..nf {
+            let h = 1e-7 * x[j].abs().max(1e-3);
+            bumped[j] = x[j] + h;
+            self.map.set(&bumped);
+            for (jk, &k) in self.penalty_ks.iter().enumerate() {
+                jac[(n0 + jk) * nf + j] = (self.penalty(self.map.smile(0), k) - base_g[jk]) / h;
+            }
+            bumped[j] = x[j];
+        }
+        self.map.set(x);
+        r[n0..n0 + base_g.len()].copy_from_slice(&base_g);
+    }
+}
+
+impl<M: CoordinateMap> Residuals for TaggedProblem<'_, M> {
+    fn len(&self) -> usize {
+        self.n_points() + self.penalty_ks.len()
+    }
+
+    fn eval(&mut self, x: &[f64], r: &mut [f64], jac: &mut [f64]) -> bool {
+        if !self.map.set(x) {
+            return false;
+        }
+        let nf = x.len();
+        let mut row = 0;
+        for (s, tagged) in self.slices.iter().enumerate() {
+            let params = self.map.smile(s);
+            if self.model.check_domain(params).is_err() {
+                return false;
+            }
+            for p in tagged.points {
+                let Some((res, coef)) =
+                    point_residual(self.model, params, p, tagged.t_years, self.objective, self.loss, &mut self.grad)
+                else {
+                    return false;
+                };
+                r[row] = res;
+                self.map.fill_row(s, coef, &self.grad, &mut jac[row * nf..(row + 1) * nf]);
+                row += 1;
+            }
+        }
+        if !self.penalty_ks.is_empty() {
+            self.penalty_rows(x, r, jac);
+        }
+        r.iter().all(|v| v.is_finite())
+    }
+}

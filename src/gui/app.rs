@@ -7,15 +7,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::action::Action;
 use super::calculator::CalculatorApp;
-use super::chain_view::XAxis;
-use super::export::ExportInputs;
+use super::chain_view::{CurveDrag, XAxis};
+use super::export::{ExportInputs, ExportKind};
 use super::fit_worker::FitWorker;
 use super::load_job::LoadJob;
 use super::loaded::LoadedChain;
 use super::png_export::PlotPng;
 use super::settings::{autosave_path, settings_path, Autosave, Settings, SettingsFile};
 use super::tables::Tab;
+use super::theme::ThemeChoice;
 use crate::calibrate::{evaluate_slice, SliceFitReport};
 use crate::io::{load_bytes, load_path, LoadOptions};
 use crate::market::time::format_utc;
@@ -81,6 +83,8 @@ pub struct VolscopeApp {
     pub(super) png: PlotPng,
     /// Where the smile plot was drawn last frame (what "Export plot PNG" captures).
     pub(super) plot_rect: Option<egui::Rect>,
+    /// The theme whose visuals egui has (a [`Action::SetTheme`] is shown by the frame).
+    pub(super) shown_theme: ThemeChoice,
 }
 
 impl VolscopeApp {
@@ -166,12 +170,13 @@ impl VolscopeApp {
             tab: settings.tab,
             axis: settings.axis,
             last_message: None,
-            settings,
             autosave: Autosave::new(autosave),
             settings_file: SettingsFile::open(None, None).0,
             saved_view: None,
             png: PlotPng::from_env(),
             plot_rect: None,
+            shown_theme: settings.theme,
+            settings,
         }
     }
 
@@ -262,37 +267,42 @@ impl VolscopeApp {
 
     /// Shows another underlying of the file (BTC, ETH); hand-set parameters are dropped (they were set on
     /// the other underlying's smiles, which share expiry dates).
-    pub fn choose_underlying(&mut self, underlying: &str) {
-        let Some(chain) = &mut self.chain else { return };
+    fn show_underlying(&mut self, underlying: &str) -> FollowUp {
+        let Some(chain) = &mut self.chain else { return FollowUp::default() };
         match chain.select_underlying(underlying) {
             Ok(()) => {
                 self.selected = first_live_slice(chain);
                 self.fits = None;
                 self.edit.manual.clear();
-                self.commit();
-                self.edited(true);
+                FollowUp::step(Refit::All)
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                self.error = Some(e);
+                FollowUp::default()
+            }
         }
     }
 
     /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
-    pub fn choose_time(&mut self, at_ms: i64) {
-        let Some(chain) = &mut self.chain else { return };
+    fn show_time(&mut self, at_ms: i64) -> FollowUp {
+        let Some(chain) = &mut self.chain else { return FollowUp::default() };
         if chain.needs_reload_for_time() {
             match LoadJob::reload_at(chain, at_ms, repainter(self.ctx.clone())) {
                 Ok(job) => self.load_job = Some(job),
                 Err(e) => self.error = Some(e),
             }
-            return;
+            return FollowUp::default();
         }
         match chain.select_time(at_ms) {
             Ok(()) => {
                 self.fits = None;
                 self.last_message = Some(format!("snapshot at {}", format_utc(chain.snapshot.time_ms)));
-                self.edited(true);
+                FollowUp::edit(Refit::All)
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                self.error = Some(e);
+                FollowUp::default()
+            }
         }
     }
 
@@ -320,19 +330,14 @@ impl VolscopeApp {
                 self.committed = self.edit.clone();
                 self.undo.clear();
                 self.redo.clear();
-                self.autosave.mark_dirty();
-                self.request_fit();
+                self.follow_up(FollowUp { save: true, fit: Refit::All, ..FollowUp::default() });
             }
             Err(e) => self.error = Some(e),
         }
     }
 
-    /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
-    pub fn request_fit(&mut self) {
-        self.request_fit_from(None);
-    }
-
-    /// Like [`VolscopeApp::request_fit`], starting the solver of slice `warm.0` at `warm.1`.
+    /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers),
+    /// starting the solver of slice `warm.0` at `warm.1`.
     fn request_fit_from(&mut self, warm: Option<(usize, Vec<f64>)>) {
         if let Some(chain) = &self.chain {
             let plans =
@@ -410,18 +415,55 @@ impl VolscopeApp {
         self.selected
     }
 
-    /// Selects an expiry (ignored when out of range).
-    pub fn select(&mut self, i: usize) {
-        if self.slice(i).is_some() {
-            self.selected = i;
-        }
-    }
-
     /// Shows the table tab of that label ("Residuals", "Greeks", "Arbitrage", "Parameters"; others ignored).
     pub fn set_tab(&mut self, label: &str) {
         if let Some(tab) = Tab::from_label(label) {
-            self.tab = tab;
+            self.apply(Action::SetTab(tab));
         }
+    }
+
+    /// Selects an expiry (ignored when out of range).
+    pub fn select(&mut self, i: usize) {
+        self.apply(Action::Select(i));
+    }
+
+    /// Edits apply to the selected expiry only (`true`) or to all expiries without their own setup.
+    pub fn set_scope_this_expiry(&mut self, this_expiry: bool) {
+        self.apply(Action::SetScopeThisExpiry(this_expiry));
+    }
+
+    /// Excludes a quote from the fits, or includes it again; undoable; refits.
+    pub fn toggle_exclusion(&mut self, instrument: &str) {
+        self.apply(Action::ToggleExclusion(instrument.to_owned()));
+    }
+
+    /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
+    pub fn choose_time(&mut self, at_ms: i64) {
+        self.apply(Action::ChooseTime(at_ms));
+    }
+
+    /// Sets hand-set parameter `index` of the selected expiry (manual mode); its report is re-evaluated at once.
+    pub fn set_manual_param(&mut self, index: usize, value: f64) {
+        self.apply(Action::SetManualParam { index, value });
+    }
+
+    /// The setup the model panel edits, for drivers that edit it in place (tests; the panel itself returns
+    /// actions): the selected expiry's own (created from the all-expiry one) when the scope is "this expiry",
+    /// else the all-expiry one. Call [`VolscopeApp::edited`] after a change.
+    pub fn setup_mut(&mut self) -> &mut SliceSetup {
+        let expiry = self.scope_expiry();
+        self.edit.setup_mut(expiry)
+    }
+
+    /// After an edit in place through [`VolscopeApp::setup_mut`]: hand-set reports are re-evaluated, and a fit
+    /// is requested when `refit`.
+    pub fn edited(&mut self, refit: bool) {
+        self.apply(Action::EditedInPlace { refit });
+    }
+
+    /// Records the edits as an undo step now, as when the user lets go.
+    pub fn commit(&mut self) {
+        self.let_go();
     }
 
     /// Shows a message in the status bar.
@@ -444,67 +486,10 @@ impl VolscopeApp {
         &self.edit
     }
 
-    /// The setup the model panel edits: the selected expiry's own (created from the all-expiry one) when the
-    /// scope is "this expiry", else the all-expiry one. Call [`VolscopeApp::edited`] after a change.
-    pub fn setup_mut(&mut self) -> &mut SliceSetup {
-        let expiry = self.scope_this_expiry.then(|| self.slice(self.selected).map(|s| s.expiry_ms)).flatten();
-        self.edit.setup_mut(expiry)
-    }
-
-    /// Edits apply to the selected expiry only (`true`) or to all expiries without their own setup.
-    pub fn set_scope_this_expiry(&mut self, this_expiry: bool) {
-        self.scope_this_expiry = this_expiry;
-    }
-
-    /// The selected expiry goes back to the all-expiry setup.
-    pub fn clear_expiry_setup(&mut self) {
-        if let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) {
-            if self.edit.per_expiry.remove(&e).is_some() {
-                self.edited(true);
-            }
-        }
-    }
-
-    /// After an edit: hand-set reports are re-evaluated, and a fit is requested when `refit`.
-    pub fn edited(&mut self, refit: bool) {
-        self.refresh_manual();
-        self.autosave.mark_dirty();
-        if refit {
-            self.request_fit();
-        }
-    }
-
-    /// Records the current edit state as an undo step when it changed since the last one.
-    pub fn commit(&mut self) {
-        if self.edit != self.committed {
-            self.undo.push(std::mem::replace(&mut self.committed, self.edit.clone()));
-            self.redo.clear();
-            self.autosave.mark_dirty();
-        }
-    }
-
-    /// Undoes the last edit (`redo`: redoes one): models, constraints, exclusions and hand-set parameters.
-    pub fn undo(&mut self, redo: bool) {
-        self.commit();
-        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
-        if let Some(previous) = from.pop() {
-            to.push(std::mem::replace(&mut self.edit, previous));
-            self.committed = self.edit.clone();
-            self.last_message = Some(if redo { "redone" } else { "undone (ctrl+Y redoes)" }.to_owned());
-            self.edited(true);
-        }
-    }
-
-    /// Excludes a quote from the fits, or includes it again; undoable; refits.
-    pub fn toggle_exclusion(&mut self, instrument: &str) {
-        let now_excluded = self.edit.toggle_exclusion(instrument);
-        self.last_message = Some(if now_excluded {
-            format!("{instrument} excluded (ctrl+Z undoes)")
-        } else {
-            format!("{instrument} included again")
-        });
-        self.commit();
-        self.edited(true);
+    /// The expiry whose own setup the model panel edits (the selected one, when the scope is "this expiry"),
+    /// or `None` when it edits the all-expiry setup.
+    pub(super) fn scope_expiry(&self) -> Option<i64> {
+        self.scope_this_expiry.then(|| self.slice(self.selected).map(|s| s.expiry_ms)).flatten()
     }
 
     /// Instruments the user excluded.
@@ -518,9 +503,161 @@ impl VolscopeApp {
         self.edit.manual.get(&e).map(Vec::as_slice)
     }
 
-    /// Puts the selected expiry in manual mode, starting from its shown parameters; `false` when it has none.
-    pub fn enter_manual(&mut self) -> bool {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return false };
+    /// Does what the user asked (see [`Action`]): the one place that changes the state on the user's behalf,
+    /// records undo steps, marks the autosave and requests fits.
+    pub(crate) fn apply(&mut self, action: Action) {
+        let follow_up = self.perform(action);
+        self.follow_up(follow_up);
+    }
+
+    /// The user let go (no pointer down, no field being typed in): the edits since the last undo step become
+    /// one, so a slider drag is one step.
+    pub(super) fn let_go(&mut self) {
+        self.follow_up(FollowUp { step: true, ..FollowUp::default() });
+    }
+
+    /// The edits every action shares, in one place: the undo step, hand-set re-evaluation, autosave, fit.
+    fn follow_up(&mut self, f: FollowUp) {
+        if f.step {
+            self.record_step();
+        }
+        match f.reevaluate {
+            Reevaluate::None => {}
+            Reevaluate::Selected => self.refresh_manual_slice(self.selected),
+            Reevaluate::All => self.refresh_manual(),
+        }
+        if f.save {
+            self.autosave.mark_dirty();
+        }
+        match f.fit {
+            Refit::None => {}
+            Refit::IfAuto if !self.settings.auto_fit => {}
+            Refit::All | Refit::IfAuto => self.request_fit_from(None),
+            Refit::From(i, params) => self.request_fit_from(Some((i, params))),
+        }
+    }
+
+    /// Changes the state for `action`; what must follow is returned.
+    fn perform(&mut self, action: Action) -> FollowUp {
+        match action {
+            Action::SetAllModel(kind) if kind != self.edit.all.kind => {
+                self.edit.all.kind = kind;
+                FollowUp::step(Refit::All)
+            }
+            Action::SetAllModel(_) => FollowUp::default(),
+            Action::SetModel { expiry, kind } => {
+                // Bounds and fixed values are per parameter name; a new model's names differ.
+                self.edit.setup_mut(expiry).kind = kind;
+                FollowUp::edit(Refit::IfAuto)
+            }
+            Action::SetConfig { expiry, config } => {
+                self.edit.setup_mut(expiry).config = config;
+                FollowUp::edit(Refit::IfAuto)
+            }
+            Action::ClearExpirySetup => self.clear_expiry_setup(),
+            Action::ToggleExclusion(instrument) => self.flip_exclusion(&instrument),
+            Action::IncludeAllQuotes => {
+                self.edit.excluded.clear();
+                FollowUp::step(Refit::All)
+            }
+            Action::EnterManual => self.enter_manual(),
+            Action::SetManualParam { index, value } => self.set_hand_param(index, value),
+            Action::DragManualCurve(drag) => self.drag_manual_curve(drag),
+            Action::LeaveManual { refit_from_here } => self.leave_manual(refit_from_here),
+            Action::Undo => self.undo(false),
+            Action::Redo => self.undo(true),
+            Action::EditedInPlace { refit } => FollowUp::edit(if refit { Refit::All } else { Refit::None }),
+            Action::Calibrate => FollowUp { step: true, fit: Refit::All, ..FollowUp::default() },
+            Action::Refit => FollowUp { fit: Refit::All, ..FollowUp::default() },
+            other => {
+                self.perform_view_or_job(other);
+                FollowUp::default()
+            }
+        }
+    }
+
+    /// View changes, files and background jobs (they follow up themselves when they install a chain).
+    fn perform_view_or_job(&mut self, action: Action) {
+        match action {
+            Action::Select(i) if self.slice(i).is_some() => self.selected = i,
+            Action::SetScopeThisExpiry(this_expiry) => self.scope_this_expiry = this_expiry,
+            Action::SetTab(tab) => self.tab = tab,
+            Action::SetAxis(axis) => self.axis = axis,
+            Action::SetTheme(choice) => self.settings.theme = choice,
+            Action::SetAutoFit(on) => self.settings.auto_fit = on,
+            Action::ShowCalculator(show) => self.show_calculator = show,
+            Action::ShowWarnings(show) => self.show_warnings = show,
+            Action::Open(path) => self.open_in_background(&path),
+            Action::OpenSample => self.open_sample(),
+            Action::OpenSession(path) => {
+                if let Err(e) = self.restore_session_in_background(&path) {
+                    self.error = Some(e);
+                }
+            }
+            Action::SaveSession(path) => self.save_session(&path),
+            Action::Export(kind, path) => self.export_to(&path, kind),
+            Action::ExportPng(path) => {
+                if let Some(rect) = self.plot_rect {
+                    self.png.queue(rect, path);
+                }
+            }
+            Action::CancelLoad => self.cancel_load(),
+            Action::ChooseUnderlying(underlying) => {
+                let follow_up = self.show_underlying(&underlying);
+                self.follow_up(follow_up);
+            }
+            Action::ChooseTime(at_ms) => {
+                let follow_up = self.show_time(at_ms);
+                self.follow_up(follow_up);
+            }
+            _ => {}
+        }
+    }
+
+    /// The selected expiry goes back to the all-expiry setup.
+    fn clear_expiry_setup(&mut self) -> FollowUp {
+        let expiry = self.slice(self.selected).map(|s| s.expiry_ms);
+        match expiry.and_then(|e| self.edit.per_expiry.remove(&e)) {
+            Some(_) => FollowUp::step(Refit::All),
+            None => FollowUp { step: true, ..FollowUp::default() },
+        }
+    }
+
+    /// Records the current edit state as an undo step when it changed since the last one.
+    fn record_step(&mut self) {
+        if self.edit != self.committed {
+            self.undo.push(std::mem::replace(&mut self.committed, self.edit.clone()));
+            self.redo.clear();
+            self.autosave.mark_dirty();
+        }
+    }
+
+    /// Undoes the last edit (`redo`: redoes one): models, constraints, exclusions and hand-set parameters.
+    fn undo(&mut self, redo: bool) -> FollowUp {
+        self.record_step();
+        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
+        let Some(previous) = from.pop() else { return FollowUp::default() };
+        to.push(std::mem::replace(&mut self.edit, previous));
+        self.committed = self.edit.clone();
+        self.last_message = Some(if redo { "redone" } else { "undone (ctrl+Y redoes)" }.to_owned());
+        FollowUp::edit(Refit::All)
+    }
+
+    /// Excludes a quote from the fits, or includes it again.
+    fn flip_exclusion(&mut self, instrument: &str) -> FollowUp {
+        let now_excluded = self.edit.toggle_exclusion(instrument);
+        self.last_message = Some(if now_excluded {
+            format!("{instrument} excluded (ctrl+Z undoes)")
+        } else {
+            format!("{instrument} included again")
+        });
+        FollowUp::step(Refit::All)
+    }
+
+    /// Puts the selected expiry in manual mode, starting from its shown parameters (a message says why not
+    /// when it has none).
+    fn enter_manual(&mut self) -> FollowUp {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return FollowUp::default() };
         let kind = self.edit.setup_for(e).kind;
         let params = self
             .report(self.selected)
@@ -529,54 +666,55 @@ impl VolscopeApp {
         match params {
             Some(p) => {
                 self.edit.manual.insert(e, p);
-                self.commit();
-                self.edited(false);
-                true
+                FollowUp::step(Refit::None)
             }
             None => {
                 self.last_message = Some("manual mode needs parameters to start from: fit this expiry first".into());
-                false
+                FollowUp::default()
             }
         }
     }
 
     /// Sets hand-set parameter `index` of the selected expiry; its report is re-evaluated at once.
-    pub fn set_manual_param(&mut self, index: usize, value: f64) {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
-        if let Some(p) = self.edit.manual.get_mut(&e).and_then(|p| p.get_mut(index)) {
-            *p = value;
-            self.refresh_manual_slice(self.selected);
-            self.autosave.mark_dirty();
+    fn set_hand_param(&mut self, index: usize, value: f64) -> FollowUp {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return FollowUp::default() };
+        match self.edit.manual.get_mut(&e).and_then(|p| p.get_mut(index)) {
+            Some(p) => {
+                *p = value;
+                FollowUp::hand_set()
+            }
+            None => FollowUp::default(),
         }
     }
 
-    /// Drags the selected expiry's hand-set smile: through vol `vol` (decimal) at `k`, or, when `dk` is given,
-    /// along k by `dk`. A move the model cannot make (outside its domain) is ignored.
-    pub fn drag_manual_curve(&mut self, k: f64, vol: f64, dk: Option<f64>) {
-        let (Some(slice), Some(params)) = (self.slice(self.selected), self.manual_params()) else { return };
+    /// Drags the selected expiry's hand-set smile: through vol `drag.vol` (decimal) at `drag.k`, or, when
+    /// `drag.dk` is given, along k by `dk`. A move the model cannot make (outside its domain) is ignored.
+    fn drag_manual_curve(&mut self, drag: CurveDrag) -> FollowUp {
+        let (Some(slice), Some(params)) = (self.slice(self.selected), self.manual_params()) else {
+            return FollowUp::default();
+        };
         let kind = self.edit.setup_for(slice.expiry_ms).kind;
         let model = kind.for_slice(slice);
-        let moved = match dk {
+        let moved = match drag.dk {
             Some(dk) => drag::shift_k(kind, params, slice.t_years, dk),
-            None => drag::set_vol_at(kind, model.as_ref(), params, slice.t_years, k, vol),
+            None => drag::set_vol_at(kind, model.as_ref(), params, slice.t_years, drag.k, drag.vol),
         };
-        if let Some(moved) = moved {
-            let e = slice.expiry_ms;
-            self.edit.manual.insert(e, moved);
-            self.refresh_manual_slice(self.selected);
-            self.autosave.mark_dirty();
+        match moved {
+            Some(moved) => {
+                let e = slice.expiry_ms;
+                self.edit.manual.insert(e, moved);
+                FollowUp::hand_set()
+            }
+            None => FollowUp::default(),
         }
     }
 
     /// Leaves manual mode on the selected expiry; `refit_from_here` starts its fit at the hand-set parameters.
-    pub fn leave_manual(&mut self, refit_from_here: bool) {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
-        if let Some(params) = self.edit.manual.remove(&e) {
-            self.manual_reports.remove(&self.selected);
-            self.commit();
-            self.autosave.mark_dirty();
-            self.request_fit_from(refit_from_here.then_some((self.selected, params)));
-        }
+    fn leave_manual(&mut self, refit_from_here: bool) -> FollowUp {
+        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return FollowUp::default() };
+        let Some(params) = self.edit.manual.remove(&e) else { return FollowUp::default() };
+        let fit = if refit_from_here { Refit::From(self.selected, params) } else { Refit::All };
+        FollowUp { step: true, reevaluate: Reevaluate::Selected, save: true, fit }
     }
 
     /// Re-evaluates every hand-set expiry (after an undo, a constraint edit or a restore).
@@ -603,7 +741,7 @@ impl VolscopeApp {
     }
 
     /// Writes an export of the shown fits (atomically) to `path`; the outcome goes to the status bar.
-    pub fn export_to(&mut self, path: &Path, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
+    fn export_to(&mut self, path: &Path, kind: ExportKind) {
         let (Some(chain), Some(_)) = (&self.chain, &self.fits) else { return };
         let (reports, kinds) = (self.shown_reports(), self.shown_kinds());
         let config = if self.edit.per_expiry.is_empty() {
@@ -613,7 +751,7 @@ impl VolscopeApp {
         };
         let inputs =
             ExportInputs { file: &chain.name, snapshot: &chain.snapshot, kinds: &kinds, config, reports: &reports };
-        let outcome = write(&inputs, path);
+        let outcome = kind.write(&inputs, path);
         self.last_message = Some(match outcome {
             Ok(()) => format!("exported {}", path.display()),
             Err(e) => format!("export to {} failed: {e}", path.display()),
@@ -717,8 +855,63 @@ impl VolscopeApp {
         });
         self.last_message = Some(format!("session restored from {}", path.display()));
         self.autosave.release(true);
-        self.edited(true);
+        self.follow_up(FollowUp::edit(Refit::All));
     }
+}
+
+/// What follows an action ([`VolscopeApp::follow_up`]).
+#[derive(Default)]
+struct FollowUp {
+    /// Record the edits as an undo step now (else when the user lets go).
+    step: bool,
+    /// Which hand-set reports to evaluate again.
+    reevaluate: Reevaluate,
+    /// Mark the autosave.
+    save: bool,
+    /// Which fit to request.
+    fit: Refit,
+}
+
+impl FollowUp {
+    /// After an edit: hand-set reports re-evaluated, the autosave marked, `fit` requested; the undo step is
+    /// recorded when the user lets go.
+    fn edit(fit: Refit) -> Self {
+        FollowUp { step: false, reevaluate: Reevaluate::All, save: true, fit }
+    }
+
+    /// [`FollowUp::edit`], recorded as an undo step at once.
+    fn step(fit: Refit) -> Self {
+        FollowUp { step: true, ..FollowUp::edit(fit) }
+    }
+
+    /// After a hand-set parameter moved: the selected expiry re-evaluated, the autosave marked.
+    fn hand_set() -> Self {
+        FollowUp { reevaluate: Reevaluate::Selected, save: true, ..FollowUp::default() }
+    }
+}
+
+/// Which hand-set reports to evaluate again.
+#[derive(Default)]
+enum Reevaluate {
+    #[default]
+    None,
+    /// The selected expiry's.
+    Selected,
+    /// Every hand-set expiry's.
+    All,
+}
+
+/// Which fit to request.
+#[derive(Default)]
+enum Refit {
+    #[default]
+    None,
+    /// Every expiry.
+    All,
+    /// Every expiry, when Auto is on.
+    IfAuto,
+    /// Every expiry, slice `.0` starting at `.1`.
+    From(usize, Vec<f64>),
 }
 
 /// Loads the chain a session names: its file (or the sample), underlying and snapshot time.

@@ -1,15 +1,14 @@
 //! Drawing the main window: menu, expiry list, smile, model panel, tables and status bar; keyboard shortcuts,
 //! drag-and-drop, undo steps and the autosave tick.
 
-use std::path::Path;
-
 use egui::{RichText, Ui};
 
+use super::action::Action;
 use super::app::VolscopeApp;
 use super::chain_view::{
     expiry_list_ui, fit_curve, smile_plot_ui, status_line, Curve, CurveStyle, SmileInteraction, XAxis,
 };
-use super::export::{export_fit_json, export_grid_csv, export_residuals_csv, ExportInputs};
+use super::export::ExportKind;
 use super::load_job::progress_ui;
 use super::settings::{Settings, SETTINGS_KEY};
 use super::surface::surface_ui;
@@ -17,9 +16,6 @@ use super::tables::{arbitrage_ui, greeks_ui, parameters_ui, residuals_ui, Tab};
 use super::theme::{self, ThemeChoice};
 use super::time_picker::time_picker_ui;
 use crate::models::ModelKind;
-
-/// Writes one export of the shown fits.
-type ExportFn = fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>;
 
 /// Session files' extension (a JSON document).
 const SESSION_FILTER: (&str, &[&str]) = ("Volscope session", &["json"]);
@@ -41,56 +37,86 @@ impl eframe::App for VolscopeApp {
 
 impl VolscopeApp {
     /// Draws one frame of the whole window into `ui` (what `eframe::App::ui` does; tests drive it directly).
+    ///
+    /// Keys and dropped files act before the drawing; the panels read the state and return [`Action`]s, which
+    /// are applied after it (and one more frame shows their outcome).
     pub fn show(&mut self, ui: &mut Ui) {
         self.poll_fits();
         self.poll_load();
-        self.keyboard(ui);
-        self.dropped_files(ui);
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        if self.loading() {
+        let mut actions = self.keyboard(ui);
+        actions.extend(self.dropped_files(ui));
+        let ctx = ui.ctx().clone();
+        self.apply_all(&ctx, actions);
+        let actions = self.panels_ui(ui);
+        self.apply_all(&ctx, actions);
+        self.png_export(&ctx);
+        self.settle_edits(&ctx);
+    }
+
+    /// Draws the panels and windows; returns what the user did in them.
+    fn panels_ui(&mut self, ui: &mut Ui) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let out = &mut actions;
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, out));
+        if let Some(job) = &self.load_job {
             egui::Panel::top("loading").show(ui, |ui| {
-                if self.load_job.as_ref().is_some_and(|job| progress_ui(ui, job)) {
-                    self.cancel_load();
+                if progress_ui(ui, job) {
+                    out.push(Action::CancelLoad);
                 }
             });
         }
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui, out));
         if self.chain.is_some() {
             egui::Panel::bottom("tables")
                 .resizable(true)
                 .default_size(250.0)
                 .min_size(160.0)
-                .show(ui, |ui| self.tables_ui(ui));
+                .show(ui, |ui| self.tables_ui(ui, out));
             egui::Panel::right("model").resizable(true).default_size(340.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("model_panel").show(ui, |ui| self.model_panel_ui(ui));
+                egui::ScrollArea::vertical().id_salt("model_panel").show(ui, |ui| self.model_panel_ui(ui, out));
             });
-            self.expiry_panel(ui);
+            self.expiry_panel(ui, out);
         }
-        egui::CentralPanel::default().show(ui, |ui| self.smile_ui(ui));
+        let plot_rect = egui::CentralPanel::default().show(ui, |ui| self.smile_ui(ui, out)).inner;
+        self.plot_rect = plot_rect;
         let ctx = ui.ctx().clone();
-        self.windows(&ctx);
-        self.png_export(&ctx);
-        self.settle_edits(&ctx);
+        self.windows(&ctx, &mut actions);
+        actions
     }
 
-    fn expiry_panel(&mut self, ui: &mut Ui) {
+    /// Applies `actions` in order, shows the theme they chose, and asks for a frame that shows their outcome.
+    fn apply_all(&mut self, ctx: &egui::Context, actions: Vec<Action>) {
+        if actions.is_empty() {
+            return;
+        }
+        for action in actions {
+            self.apply(action);
+        }
+        if self.shown_theme != self.settings.theme {
+            self.shown_theme = self.settings.theme;
+            self.shown_theme.apply(ctx);
+        }
+        ctx.request_repaint();
+    }
+
+    fn expiry_panel(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let Some(chain) = &self.chain else { return };
         let reports = self.shown_reports();
         let reports = (!reports.is_empty()).then_some(&*reports);
-        let mut clicked = None;
         egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .show(ui, |ui| clicked = expiry_list_ui(ui, &chain.snapshot, reports, self.selected));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(i) = expiry_list_ui(ui, &chain.snapshot, reports, self.selected) {
+                    out.push(Action::Select(i));
+                }
+            });
         });
-        if let Some(i) = clicked {
-            self.selected = i;
-        }
     }
 
-    fn smile_ui(&mut self, ui: &mut Ui) {
+    /// The smile of the selected expiry; returns where the plot was drawn.
+    fn smile_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) -> Option<egui::Rect> {
         let Some(slice) = self.slice(self.selected) else {
             ui.label("No chain loaded: File > Open… or drop a file on the window.");
-            return;
+            return None;
         };
         let mut axis = self.axis;
         ui.horizontal(|ui| {
@@ -116,14 +142,16 @@ impl VolscopeApp {
         let interaction =
             SmileInteraction { drag_curve: self.manual_params().is_some(), hover: !self.png.is_pending() };
         let action = smile_plot_ui(ui, slice, report, &curves, self.axis, &self.edit.excluded, interaction);
-        self.plot_rect = action.plot_rect;
         if let Some(drag) = action.curve_drag {
-            self.drag_manual_curve(drag.k, drag.vol, drag.dk);
+            out.push(Action::DragManualCurve(drag));
         }
-        self.axis = axis;
+        if axis != self.axis {
+            out.push(Action::SetAxis(axis));
+        }
         if let Some(instrument) = action.toggled {
-            self.toggle_exclusion(&instrument);
+            out.push(Action::ToggleExclusion(instrument));
         }
+        action.plot_rect
     }
 
     /// Starts and finishes PNG exports of the smile plot.
@@ -135,125 +163,113 @@ impl VolscopeApp {
         }
     }
 
-    fn menu_ui(&mut self, ui: &mut Ui) {
+    fn menu_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            ui.menu_button("File", |ui| self.file_menu(ui));
-            ui.menu_button("Edit", |ui| self.edit_menu(ui));
-            ui.menu_button("View", |ui| self.view_menu(ui));
+            ui.menu_button("File", |ui| self.file_menu(ui, out));
+            ui.menu_button("Edit", |ui| self.edit_menu(ui, out));
+            ui.menu_button("View", |ui| self.view_menu(ui, out));
             ui.menu_button("Tools", |ui| {
                 if ui.button("Black-76 calculator").clicked() {
                     ui.close();
-                    self.show_calculator = true;
+                    out.push(Action::ShowCalculator(true));
                 }
             });
-            self.underlying_ui(ui);
+            self.underlying_ui(ui, out);
             if let Some(at_ms) = self.chain.as_ref().and_then(|c| time_picker_ui(ui, c)) {
-                self.choose_time(at_ms);
+                out.push(Action::ChooseTime(at_ms));
             }
             ui.separator();
-            self.model_ui(ui);
+            self.model_ui(ui, out);
         });
     }
 
-    fn file_menu(&mut self, ui: &mut Ui) {
+    fn file_menu(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         if ui.button("Open…").clicked() {
             ui.close();
             if let Some(path) = rfd::FileDialog::new().pick_file() {
-                self.open_in_background(&path);
+                out.push(Action::Open(path));
             }
         }
         ui.menu_button("Open recent", |ui| {
             if self.settings.recent.is_empty() {
                 ui.label("No recent files.");
             }
-            for path in self.settings.recent.clone() {
+            for path in &self.settings.recent {
                 if ui.button(path.display().to_string()).clicked() {
                     ui.close();
-                    self.open_in_background(&path);
+                    out.push(Action::Open(path.clone()));
                 }
             }
         });
         if ui.button("Open the synthetic sample").clicked() {
             ui.close();
-            self.open_sample();
+            out.push(Action::OpenSample);
         }
         ui.separator();
         if ui.button("Open session…").clicked() {
             ui.close();
             if let Some(path) = rfd::FileDialog::new().add_filter(SESSION_FILTER.0, SESSION_FILTER.1).pick_file() {
-                if let Err(e) = self.restore_session_in_background(&path) {
-                    self.error = Some(e);
-                }
+                out.push(Action::OpenSession(path));
             }
         }
         if ui.add_enabled(self.chain.is_some(), egui::Button::new("Save session…")).clicked() {
             ui.close();
             let dialog = rfd::FileDialog::new().add_filter(SESSION_FILTER.0, SESSION_FILTER.1);
             if let Some(path) = dialog.set_file_name("session.volscope.json").save_file() {
-                self.save_session(&path);
+                out.push(Action::SaveSession(path));
             }
         }
         ui.separator();
         ui.add_enabled_ui(self.fits.is_some(), |ui| {
-            let exports: [(&str, &str, ExportFn); 3] = [
-                ("Export fit JSON…", "fit.json", export_fit_json),
-                ("Export surface grid CSV…", "grid.csv", export_grid_csv),
-                ("Export residuals CSV…", "residuals.csv", export_residuals_csv),
-            ];
-            for (label, name, write) in exports {
-                if ui.button(label).clicked() {
+            for kind in ExportKind::ALL {
+                if ui.button(kind.label()).clicked() {
                     ui.close();
-                    if let Some(path) = rfd::FileDialog::new().set_file_name(name).save_file() {
-                        self.export_to(&path, write);
+                    if let Some(path) = rfd::FileDialog::new().set_file_name(kind.file_name()).save_file() {
+                        out.push(Action::Export(kind, path));
                     }
                 }
             }
         });
         if ui.add_enabled(self.plot_rect.is_some(), egui::Button::new("Export plot PNG…")).clicked() {
             ui.close();
-            if let (Some(path), Some(rect)) =
-                (rfd::FileDialog::new().set_file_name("smile.png").save_file(), self.plot_rect)
-            {
-                self.png.request(ui.ctx(), rect, path);
+            if let Some(path) = rfd::FileDialog::new().set_file_name("smile.png").save_file() {
+                out.push(Action::ExportPng(path));
             }
         }
     }
 
-    fn edit_menu(&mut self, ui: &mut Ui) {
+    fn edit_menu(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         if ui.button("Undo (ctrl+Z)").clicked() {
             ui.close();
-            self.undo(false);
+            out.push(Action::Undo);
         }
         if ui.button("Redo (ctrl+Y)").clicked() {
             ui.close();
-            self.undo(true);
+            out.push(Action::Redo);
         }
         ui.separator();
         if ui.add_enabled(!self.edit.excluded.is_empty(), egui::Button::new("Include every excluded quote")).clicked() {
             ui.close();
-            self.edit.excluded.clear();
-            self.commit();
-            self.edited(true);
+            out.push(Action::IncludeAllQuotes);
         }
     }
 
-    fn view_menu(&mut self, ui: &mut Ui) {
+    fn view_menu(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         for choice in [ThemeChoice::Dark, ThemeChoice::Light] {
             if ui.radio(self.settings.theme == choice, format!("{} theme", choice.label())).clicked() {
                 ui.close();
-                self.settings.theme = choice;
-                choice.apply(ui.ctx());
+                out.push(Action::SetTheme(choice));
             }
         }
         ui.separator();
         if ui.button("Load and fit warnings").clicked() {
             ui.close();
-            self.show_warnings = true;
+            out.push(Action::ShowWarnings(true));
         }
     }
 
     /// The all-expiry model picker, Refit, and the fit state.
-    fn model_ui(&mut self, ui: &mut Ui) {
+    fn model_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let mut kind = self.edit.all.kind;
         egui::ComboBox::from_label("Model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
             for k in MODEL_CHOICES {
@@ -261,12 +277,10 @@ impl VolscopeApp {
             }
         });
         if kind != self.edit.all.kind {
-            self.edit.all.kind = kind;
-            self.commit();
-            self.edited(true);
+            out.push(Action::SetAllModel(kind));
         }
         if ui.button("Refit").clicked() {
-            self.request_fit();
+            out.push(Action::Refit);
         }
         if self.fitting() {
             ui.spinner();
@@ -280,12 +294,16 @@ impl VolscopeApp {
         }
     }
 
-    fn tables_ui(&mut self, ui: &mut Ui) {
+    fn tables_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
+        let mut tab = self.tab;
         ui.horizontal(|ui| {
-            for tab in Tab::ALL {
-                ui.selectable_value(&mut self.tab, tab, tab.label());
+            for t in Tab::ALL {
+                ui.selectable_value(&mut tab, t, t.label());
             }
         });
+        if tab != self.tab {
+            out.push(Action::SetTab(tab));
+        }
         ui.separator();
         let slice = self.slice(self.selected);
         if let (Tab::Greeks, Some(slice)) = (self.tab, slice) {
@@ -298,7 +316,7 @@ impl VolscopeApp {
             return;
         }
         if self.tab == Tab::Surface {
-            self.surface_tab(ui);
+            self.surface_tab(ui, out);
             return;
         }
         let report = self.report(self.selected);
@@ -320,20 +338,20 @@ impl VolscopeApp {
             Tab::Greeks | Tab::Surface => {}
         }
         if let Some(instrument) = toggled {
-            self.toggle_exclusion(&instrument);
+            out.push(Action::ToggleExclusion(instrument));
         }
     }
 
     /// The Surface tab over the shown fits; a click there selects an expiry.
-    fn surface_tab(&mut self, ui: &mut Ui) {
+    fn surface_tab(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let Some(chain) = &self.chain else { return };
         let (kinds, reports) = (self.shown_kinds(), self.shown_reports());
         if let Some(i) = surface_ui(ui, &chain.snapshot, &kinds, &reports, self.selected) {
-            self.selected = i;
+            out.push(Action::Select(i));
         }
     }
 
-    fn underlying_ui(&mut self, ui: &mut Ui) {
+    fn underlying_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let Some(chain) = &self.chain else { return };
         if chain.underlyings.len() < 2 {
             return;
@@ -346,11 +364,11 @@ impl VolscopeApp {
             }
         });
         if chosen != current {
-            self.choose_underlying(&chosen);
+            out.push(Action::ChooseUnderlying(chosen));
         }
     }
 
-    fn status_bar_ui(&mut self, ui: &mut Ui) {
+    fn status_bar_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let pal = theme::palette(ui);
         ui.horizontal(|ui| {
             if let Some(e) = &self.error {
@@ -380,7 +398,7 @@ impl VolscopeApp {
             let n = self.warning_count();
             let label = if n == 1 { "1 warning".to_owned() } else { format!("{n} warnings") };
             if n > 0 && ui.button(RichText::new(label).color(pal.warning)).clicked() {
-                self.show_warnings = !self.show_warnings;
+                out.push(Action::ShowWarnings(!self.show_warnings));
             }
         });
     }
@@ -392,11 +410,14 @@ impl VolscopeApp {
         chain.snapshot.warnings.len() + chain.report().rejected_count() + fit_warnings
     }
 
-    fn windows(&mut self, ctx: &egui::Context) {
-        self.warnings_window(ctx);
+    /// The warnings and calculator windows, and the drop hint. The calculator keeps its own state.
+    fn windows(&mut self, ctx: &egui::Context, out: &mut Vec<Action>) {
+        self.warnings_window(ctx, out);
         let mut open = self.show_calculator;
         egui::Window::new("Black-76 calculator").open(&mut open).show(ctx, |ui| self.calculator.calculator_ui(ui));
-        self.show_calculator = open;
+        if open != self.show_calculator {
+            out.push(Action::ShowCalculator(open));
+        }
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
             egui::Area::new(egui::Id::unique("drop_hint")).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(
                 ctx,
@@ -407,7 +428,7 @@ impl VolscopeApp {
         }
     }
 
-    fn warnings_window(&mut self, ctx: &egui::Context) {
+    fn warnings_window(&self, ctx: &egui::Context, out: &mut Vec<Action>) {
         let Some(chain) = self.chain.as_ref().filter(|_| self.show_warnings) else { return };
         let reports = self.shown_reports();
         let mut open = self.show_warnings;
@@ -429,13 +450,16 @@ impl VolscopeApp {
                 }
             });
         });
-        self.show_warnings = open;
+        if open != self.show_warnings {
+            out.push(Action::ShowWarnings(open));
+        }
     }
 
-    fn keyboard(&mut self, ui: &Ui) {
+    /// Undo, redo and the arrow keys (which move the selected expiry).
+    fn keyboard(&self, ui: &Ui) -> Vec<Action> {
         // A text field being edited keeps its own ctrl+Z and arrow keys (a focused button or plot does not).
         if ui.ctx().text_edit_focused() {
-            return;
+            return Vec::new();
         }
         let (undo, redo, down, up) = ui.input(|i| {
             let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
@@ -446,30 +470,32 @@ impl VolscopeApp {
                 i.key_pressed(egui::Key::ArrowUp),
             )
         });
+        let mut actions = Vec::new();
         if undo || redo {
-            self.undo(redo);
+            actions.push(if redo { Action::Redo } else { Action::Undo });
         }
         let n = self.chain.as_ref().map_or(0, |c| c.snapshot.slices.len());
-        if down && self.selected + 1 < n {
-            self.selected += 1;
+        let mut selected = self.selected;
+        if down && selected + 1 < n {
+            selected += 1;
         }
-        if up && self.selected > 0 {
-            self.selected -= 1;
+        if up && selected > 0 {
+            selected -= 1;
         }
+        if selected != self.selected {
+            actions.push(Action::Select(selected));
+        }
+        actions
     }
 
-    /// Opens a file dropped on the window (the first one).
-    fn dropped_files(&mut self, ui: &Ui) {
-        let dropped = ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-        if let Some(path) = dropped {
-            if path.to_string_lossy().ends_with(".volscope.json") {
-                if let Err(e) = self.restore_session_in_background(&path) {
-                    self.error = Some(e);
-                }
-            } else {
-                self.open_in_background(&path);
-            }
-        }
+    /// Opens a file dropped on the window (the first one): a session, or market data.
+    fn dropped_files(&self, ui: &Ui) -> Option<Action> {
+        let path = ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()))?;
+        Some(if path.to_string_lossy().ends_with(".volscope.json") {
+            Action::OpenSession(path)
+        } else {
+            Action::Open(path)
+        })
     }
 
     /// Makes an undo step of the edits once the user lets go (no drag, no text being typed), and autosaves:
@@ -478,7 +504,7 @@ impl VolscopeApp {
     fn settle_edits(&mut self, ctx: &egui::Context) {
         let busy = ctx.input(|i| i.pointer.any_down()) || ctx.text_edit_focused();
         if !busy {
-            self.commit();
+            self.let_go();
         }
         let view = self.slice(self.selected).map(|s| s.expiry_ms);
         if view != self.saved_view {
@@ -498,7 +524,7 @@ impl VolscopeApp {
     /// What the app does on exit: the last edits become an undo step and the session is written now (unless a
     /// restore holds the autosave).
     pub fn flush_autosave_on_exit(&mut self) {
-        self.commit();
+        self.let_go();
         self.save_settings();
         let session = self.session();
         self.autosave.flush(session);

@@ -9,6 +9,49 @@ use crate::market::time::format_utc;
 use crate::market::Snapshot;
 use crate::models::{ModelKind, SmileModel};
 
+/// The exports of the File menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// fit.json with the calendar check.
+    FitJson,
+    /// The fitted surface on a k grid.
+    GridCsv,
+    /// Per-quote residuals.
+    ResidualsCsv,
+}
+
+impl ExportKind {
+    /// Every export, in menu order.
+    pub const ALL: [ExportKind; 3] = [ExportKind::FitJson, ExportKind::GridCsv, ExportKind::ResidualsCsv];
+
+    /// The menu entry.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::FitJson => "Export fit JSON…",
+            ExportKind::GridCsv => "Export surface grid CSV…",
+            ExportKind::ResidualsCsv => "Export residuals CSV…",
+        }
+    }
+
+    /// The file name the save dialog proposes.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportKind::FitJson => "fit.json",
+            ExportKind::GridCsv => "grid.csv",
+            ExportKind::ResidualsCsv => "residuals.csv",
+        }
+    }
+
+    /// Writes this export of `inputs` to `path` (atomically).
+    pub fn write(self, inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
+        match self {
+            ExportKind::FitJson => export_fit_json(inputs, path),
+            ExportKind::GridCsv => export_grid_csv(inputs, path),
+            ExportKind::ResidualsCsv => export_residuals_csv(inputs, path),
+        }
+    }
+}
+
 /// What an export needs.
 pub struct ExportInputs<'a> {
     /// The file the chain came from (display name).

@@ -5,6 +5,7 @@
 //! calculator. Fits run on a worker thread (`fit_worker`); the state and its actions are in `app.rs`, the
 //! drawing in `app_ui.rs` and `model_panel.rs`.
 
+mod action;
 mod app;
 mod app_ui;
 mod calculator;

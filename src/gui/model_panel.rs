@@ -4,6 +4,7 @@
 
 use egui::{RichText, Slider, Ui};
 
+use super::action::Action;
 use super::app::VolscopeApp;
 use super::app_ui::{kind_label, MODEL_CHOICES};
 use super::constraints::{constraints_ui, ParamRow};
@@ -11,34 +12,33 @@ use super::theme;
 use crate::calibrate::{FitConfig, FitStatus, Loss, Objective, QuoteSelection, Solver};
 
 impl VolscopeApp {
-    /// Draws the model panel.
-    pub(super) fn model_panel_ui(&mut self, ui: &mut Ui) {
+    /// Draws the model panel; what the user did goes to `out`.
+    pub(super) fn model_panel_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let Some(slice) = self.slice(self.selected) else { return };
         let (expiry_ms, label) = (slice.expiry_ms, crate::market::time::format_date(slice.expiry_ms));
-        self.scope_ui(ui, expiry_ms, &label);
+        self.scope_ui(ui, expiry_ms, &label, out);
         ui.separator();
-        let mut changed = self.panel_model_picker(ui);
-        changed |= self.constraints_section(ui);
-        changed |= self.filters_section(ui);
+        self.panel_model_picker_ui(ui, out);
+        self.constraints_section_ui(ui, out);
+        self.filters_section_ui(ui, out);
         ui.separator();
         ui.horizontal(|ui| {
             if ui.button("Calibrate").on_hover_text("Fit every expiry with these settings").clicked() {
-                self.commit();
-                self.request_fit();
+                out.push(Action::Calibrate);
             }
-            ui.checkbox(&mut self.settings.auto_fit, "Auto").on_hover_text("Refit on every edit");
+            let mut auto_fit = self.settings.auto_fit;
+            if ui.checkbox(&mut auto_fit, "Auto").on_hover_text("Refit on every edit").changed() {
+                out.push(Action::SetAutoFit(auto_fit));
+            }
         });
-        if changed {
-            self.edited(self.settings.auto_fit);
-        }
         ui.separator();
-        self.manual_ui(ui);
+        self.manual_ui(ui, out);
         ui.separator();
         self.fit_status_ui(ui);
     }
 
     /// "All expiries" or "this expiry only", and whether this expiry has its own setup.
-    fn scope_ui(&mut self, ui: &mut Ui, expiry_ms: i64, label: &str) {
+    fn scope_ui(&self, ui: &mut Ui, expiry_ms: i64, label: &str, out: &mut Vec<Action>) {
         let own = self.edit.per_expiry.contains_key(&expiry_ms);
         let mut this_expiry = self.scope_this_expiry;
         ui.horizontal(|ui| {
@@ -46,13 +46,14 @@ impl VolscopeApp {
             ui.selectable_value(&mut this_expiry, false, "all expiries");
             ui.selectable_value(&mut this_expiry, true, format!("{label} only"));
         });
-        self.set_scope_this_expiry(this_expiry);
+        if this_expiry != self.scope_this_expiry {
+            out.push(Action::SetScopeThisExpiry(this_expiry));
+        }
         if own {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(format!("{label} has its own model and bounds")).italics());
                 if ui.small_button("use the all-expiry settings").clicked() {
-                    self.clear_expiry_setup();
-                    self.commit();
+                    out.push(Action::ClearExpirySetup);
                 }
             });
         } else if this_expiry {
@@ -60,8 +61,8 @@ impl VolscopeApp {
         }
     }
 
-    /// The model of the edited scope; `true` when it changed.
-    fn panel_model_picker(&mut self, ui: &mut Ui) -> bool {
+    /// The model of the edited scope.
+    fn panel_model_picker_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let current = self.edit_scope_kind();
         let mut kind = current;
         ui.horizontal(|ui| {
@@ -73,25 +74,31 @@ impl VolscopeApp {
             });
             combo.response.accessible_name("Model of the edited expiries");
         });
-        if kind == current {
-            return false;
+        if kind != current {
+            out.push(Action::SetModel { expiry: self.scope_expiry(), kind });
         }
-        self.setup_mut().kind = kind;
-        // Bounds and fixed values are per parameter name; a new model's names differ.
-        true
     }
 
     /// The model the panel edits (without creating a per-expiry setup).
     fn edit_scope_kind(&self) -> crate::models::ModelKind {
-        match self.slice(self.selected) {
-            Some(s) if self.scope_this_expiry => self.edit.setup_for(s.expiry_ms).kind,
-            _ => self.edit.all.kind,
+        match self.scope_expiry() {
+            Some(e) => self.edit.setup_for(e).kind,
+            None => self.edit.all.kind,
         }
     }
 
-    /// Bounds, fixed values, weights; `true` when something changed.
-    fn constraints_section(&mut self, ui: &mut Ui) -> bool {
-        let Some(slice) = self.slice(self.selected) else { return false };
+    /// The configuration the panel edits (a copy: looking at "this expiry" does not create its own setup
+    /// until something changes).
+    fn edit_scope_config(&self) -> FitConfig {
+        match self.scope_expiry() {
+            Some(e) => self.edit.setup_for(e).config.clone(),
+            None => self.edit.all.config.clone(),
+        }
+    }
+
+    /// Bounds, fixed values, weights.
+    fn constraints_section_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
+        let Some(slice) = self.slice(self.selected) else { return };
         let kind = self.edit_scope_kind();
         let model = kind.for_slice(slice);
         let defaults = model.default_bounds();
@@ -109,55 +116,45 @@ impl VolscopeApp {
                 fitted: fitted.as_ref().and_then(|p| p.get(i).copied()),
             })
             .collect();
-        // Edit a copy so that looking at "this expiry" does not create its own setup until something changes.
-        let expiry = self.scope_this_expiry.then_some(slice.expiry_ms);
-        let mut config = match expiry {
-            Some(e) => self.edit.setup_for(e).config.clone(),
-            None => self.edit.all.config.clone(),
-        };
+        let expiry = self.scope_expiry();
+        let mut config = self.edit_scope_config();
         let scope = match expiry {
             Some(e) => format!("{} only", crate::market::time::format_date(e)),
             None => "every expiry".to_owned(),
         };
-        let changed = constraints_ui(ui, &mut config, &rows, &scope);
-        if changed {
-            self.setup_mut().config = config;
+        if constraints_ui(ui, &mut config, &rows, &scope) {
+            out.push(Action::SetConfig { expiry, config });
         }
-        changed
     }
 
-    /// Quote filters, objective, loss and solver of the edited scope (collapsed by default); `true` when
-    /// something changed.
-    fn filters_section(&mut self, ui: &mut Ui) -> bool {
-        let Some(slice) = self.slice(self.selected) else { return false };
-        let mut config = match self.scope_this_expiry {
-            true => self.edit.setup_for(slice.expiry_ms).config.clone(),
-            false => self.edit.all.config.clone(),
-        };
+    /// Quote filters, objective, loss and solver of the edited scope (collapsed by default).
+    fn filters_section_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
+        if self.slice(self.selected).is_none() {
+            return;
+        }
+        let mut config = self.edit_scope_config();
         let before = config.clone();
         egui::CollapsingHeader::new("Quote filters, loss and solver").id_salt("filters").show(ui, |ui| {
             filters_ui(ui, &mut config);
         });
-        let changed = config != before;
-        if changed {
-            self.setup_mut().config = config;
+        if config != before {
+            out.push(Action::SetConfig { expiry: self.scope_expiry(), config });
         }
-        changed
     }
 
     /// Manual mode: sliders per parameter of the selected expiry.
-    fn manual_ui(&mut self, ui: &mut Ui) {
+    fn manual_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
         let Some(slice) = self.slice(self.selected) else { return };
         let model = self.edit.setup_for(slice.expiry_ms).kind.for_slice(slice);
         let names = model.param_names();
         let bounds = model.default_bounds();
         let ranges_id = egui::Id::unique(("manual_ranges", slice.expiry_ms));
-        let Some(params) = self.manual_params().map(<[f64]>::to_vec) else {
+        let Some(params) = self.manual_params() else {
             ui.horizontal(|ui| {
                 if ui.button("Manual mode").on_hover_text("Set this expiry's parameters by hand").clicked() {
                     // Slider ranges are set from the values manual mode starts at.
                     ui.data_mut(|d| d.remove::<Vec<(f64, f64)>>(ranges_id));
-                    self.enter_manual();
+                    out.push(Action::EnterManual);
                 }
                 ui.label(RichText::new("drag the parameters, watch the smile").weak());
             });
@@ -166,7 +163,7 @@ impl VolscopeApp {
         if params.len() != names.len() {
             ui.label(format!("hand-set parameters: {} values for {} parameters", params.len(), names.len()));
             if ui.button("Discard").clicked() {
-                self.leave_manual(false);
+                out.push(Action::LeaveManual { refit_from_here: false });
             }
             return;
         }
@@ -184,15 +181,15 @@ impl VolscopeApp {
             let (lo, hi) = (lo.min(value), hi.max(value));
             let slider = Slider::new(&mut value, lo..=hi).text(*name).max_decimals(5).smart_aim(false);
             if ui.add(slider).changed() {
-                self.set_manual_param(i, value);
+                out.push(Action::SetManualParam { index: i, value });
             }
         }
         ui.horizontal(|ui| {
             if ui.button("Fit from here").on_hover_text("Leave manual mode and refit from these values").clicked() {
-                self.leave_manual(true);
+                out.push(Action::LeaveManual { refit_from_here: true });
             }
             if ui.button("Discard").on_hover_text("Leave manual mode; the fit comes back").clicked() {
-                self.leave_manual(false);
+                out.push(Action::LeaveManual { refit_from_here: false });
             }
         });
     }

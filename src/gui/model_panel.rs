@@ -11,220 +11,218 @@ use super::constraints::{constraints_ui, ParamRow};
 use super::theme;
 use crate::calibrate::{FitConfig, FitStatus, Loss, Objective, QuoteSelection, Solver};
 
-impl VolscopeApp {
-    /// Draws the model panel; what the user did goes to `out`.
-    pub(super) fn model_panel_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
-        let Some(slice) = self.slice(self.selected) else { return };
-        let (expiry_ms, label) = (slice.expiry_ms, crate::market::time::format_date(slice.expiry_ms));
-        self.scope_ui(ui, expiry_ms, &label, out);
-        ui.separator();
-        self.panel_model_picker_ui(ui, out);
-        self.constraints_section_ui(ui, out);
-        self.filters_section_ui(ui, out);
-        ui.separator();
+/// Draws the model panel; what the user did goes to `out`.
+pub(super) fn model_panel_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    let Some(slice) = app.slice(app.selected()) else { return };
+    let (expiry_ms, label) = (slice.expiry_ms, crate::market::time::format_date(slice.expiry_ms));
+    scope_ui(ui, app, expiry_ms, &label, out);
+    ui.separator();
+    panel_model_picker_ui(ui, app, out);
+    constraints_section_ui(ui, app, out);
+    filters_section_ui(ui, app, out);
+    ui.separator();
+    ui.horizontal(|ui| {
+        if ui.button("Calibrate").on_hover_text("Fit every expiry with these settings").clicked() {
+            out.push(Action::Calibrate);
+        }
+        let mut auto_fit = app.view().settings().auto_fit;
+        if ui.checkbox(&mut auto_fit, "Auto").on_hover_text("Refit on every edit").changed() {
+            out.push(Action::SetAutoFit(auto_fit));
+        }
+    });
+    ui.separator();
+    manual_ui(ui, app, out);
+    ui.separator();
+    fit_status_ui(ui, app);
+}
+
+/// "All expiries" or "this expiry only", and whether this expiry has its own setup.
+fn scope_ui(ui: &mut Ui, app: &VolscopeApp, expiry_ms: i64, label: &str, out: &mut Vec<Action>) {
+    let own = app.edit_state().per_expiry.contains_key(&expiry_ms);
+    let mut this_expiry = app.view().scope_this_expiry();
+    ui.horizontal(|ui| {
+        ui.label("Edit");
+        ui.selectable_value(&mut this_expiry, false, "all expiries");
+        ui.selectable_value(&mut this_expiry, true, format!("{label} only"));
+    });
+    if this_expiry != app.view().scope_this_expiry() {
+        out.push(Action::SetScopeThisExpiry(this_expiry));
+    }
+    if own {
         ui.horizontal(|ui| {
-            if ui.button("Calibrate").on_hover_text("Fit every expiry with these settings").clicked() {
-                out.push(Action::Calibrate);
-            }
-            let mut auto_fit = self.settings.auto_fit;
-            if ui.checkbox(&mut auto_fit, "Auto").on_hover_text("Refit on every edit").changed() {
-                out.push(Action::SetAutoFit(auto_fit));
+            ui.label(RichText::new(format!("{label} has its own model and bounds")).italics());
+            if ui.small_button("use the all-expiry settings").clicked() {
+                out.push(Action::ClearExpirySetup);
             }
         });
-        ui.separator();
-        self.manual_ui(ui, out);
-        ui.separator();
-        self.fit_status_ui(ui);
+    } else if this_expiry {
+        ui.label(RichText::new(format!("an edit gives {label} its own settings")).italics());
     }
+}
 
-    /// "All expiries" or "this expiry only", and whether this expiry has its own setup.
-    fn scope_ui(&self, ui: &mut Ui, expiry_ms: i64, label: &str, out: &mut Vec<Action>) {
-        let own = self.edit.per_expiry.contains_key(&expiry_ms);
-        let mut this_expiry = self.scope_this_expiry;
+/// The model of the edited scope.
+fn panel_model_picker_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    let current = edit_scope_kind(app);
+    let mut kind = current;
+    ui.horizontal(|ui| {
+        ui.label("Model");
+        let combo = egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
+            for k in MODEL_CHOICES {
+                ui.selectable_value(&mut kind, k, kind_label(k));
+            }
+        });
+        combo.response.accessible_name("Model of the edited expiries");
+    });
+    if kind != current {
+        out.push(Action::SetModel { expiry: app.scope_expiry(), kind });
+    }
+}
+
+/// The model the panel edits (without creating a per-expiry setup).
+fn edit_scope_kind(app: &VolscopeApp) -> crate::models::ModelKind {
+    match app.scope_expiry() {
+        Some(e) => app.edit_state().setup_for(e).kind,
+        None => app.edit_state().all.kind,
+    }
+}
+
+/// The configuration the panel edits (a copy: looking at "this expiry" does not create its own setup
+/// until something changes).
+fn edit_scope_config(app: &VolscopeApp) -> FitConfig {
+    match app.scope_expiry() {
+        Some(e) => app.edit_state().setup_for(e).config.clone(),
+        None => app.edit_state().all.config.clone(),
+    }
+}
+
+/// Bounds, fixed values, weights.
+fn constraints_section_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    let Some(slice) = app.slice(app.selected()) else { return };
+    let kind = edit_scope_kind(app);
+    let model = kind.for_slice(slice);
+    let defaults = model.default_bounds();
+    let fitted = app
+        .report(app.selected())
+        .filter(|r| !r.params.is_empty() && app.report_kind(app.selected()) == Some(kind))
+        .map(|r| r.params.clone());
+    let rows: Vec<ParamRow<'_>> = model
+        .param_names()
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ParamRow {
+            name,
+            default_bounds: defaults[i],
+            fitted: fitted.as_ref().and_then(|p| p.get(i).copied()),
+        })
+        .collect();
+    let expiry = app.scope_expiry();
+    let mut config = edit_scope_config(app);
+    let scope = match expiry {
+        Some(e) => format!("{} only", crate::market::time::format_date(e)),
+        None => "every expiry".to_owned(),
+    };
+    if constraints_ui(ui, &mut config, &rows, &scope) {
+        out.push(Action::SetConfig { expiry, config });
+    }
+}
+
+/// Quote filters, objective, loss and solver of the edited scope (collapsed by default).
+fn filters_section_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    if app.slice(app.selected()).is_none() {
+        return;
+    }
+    let mut config = edit_scope_config(app);
+    let before = config.clone();
+    egui::CollapsingHeader::new("Quote filters, loss and solver").id_salt("filters").show(ui, |ui| {
+        filters_ui(ui, &mut config);
+    });
+    if config != before {
+        out.push(Action::SetConfig { expiry: app.scope_expiry(), config });
+    }
+}
+
+/// Manual mode: sliders per parameter of the selected expiry.
+fn manual_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    let Some(slice) = app.slice(app.selected()) else { return };
+    let model = app.edit_state().setup_for(slice.expiry_ms).kind.for_slice(slice);
+    let names = model.param_names();
+    let bounds = model.default_bounds();
+    let ranges_id = egui::Id::unique(("manual_ranges", slice.expiry_ms));
+    let Some(params) = app.manual_params() else {
         ui.horizontal(|ui| {
-            ui.label("Edit");
-            ui.selectable_value(&mut this_expiry, false, "all expiries");
-            ui.selectable_value(&mut this_expiry, true, format!("{label} only"));
-        });
-        if this_expiry != self.scope_this_expiry {
-            out.push(Action::SetScopeThisExpiry(this_expiry));
-        }
-        if own {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new(format!("{label} has its own model and bounds")).italics());
-                if ui.small_button("use the all-expiry settings").clicked() {
-                    out.push(Action::ClearExpirySetup);
-                }
-            });
-        } else if this_expiry {
-            ui.label(RichText::new(format!("an edit gives {label} its own settings")).italics());
-        }
-    }
-
-    /// The model of the edited scope.
-    fn panel_model_picker_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
-        let current = self.edit_scope_kind();
-        let mut kind = current;
-        ui.horizontal(|ui| {
-            ui.label("Model");
-            let combo = egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
-                for k in MODEL_CHOICES {
-                    ui.selectable_value(&mut kind, k, kind_label(k));
-                }
-            });
-            combo.response.accessible_name("Model of the edited expiries");
-        });
-        if kind != current {
-            out.push(Action::SetModel { expiry: self.scope_expiry(), kind });
-        }
-    }
-
-    /// The model the panel edits (without creating a per-expiry setup).
-    fn edit_scope_kind(&self) -> crate::models::ModelKind {
-        match self.scope_expiry() {
-            Some(e) => self.edit.setup_for(e).kind,
-            None => self.edit.all.kind,
-        }
-    }
-
-    /// The configuration the panel edits (a copy: looking at "this expiry" does not create its own setup
-    /// until something changes).
-    fn edit_scope_config(&self) -> FitConfig {
-        match self.scope_expiry() {
-            Some(e) => self.edit.setup_for(e).config.clone(),
-            None => self.edit.all.config.clone(),
-        }
-    }
-
-    /// Bounds, fixed values, weights.
-    fn constraints_section_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
-        let Some(slice) = self.slice(self.selected) else { return };
-        let kind = self.edit_scope_kind();
-        let model = kind.for_slice(slice);
-        let defaults = model.default_bounds();
-        let fitted = self
-            .report(self.selected)
-            .filter(|r| !r.params.is_empty() && self.report_kind(self.selected) == Some(kind))
-            .map(|r| r.params.clone());
-        let rows: Vec<ParamRow<'_>> = model
-            .param_names()
-            .iter()
-            .enumerate()
-            .map(|(i, name)| ParamRow {
-                name,
-                default_bounds: defaults[i],
-                fitted: fitted.as_ref().and_then(|p| p.get(i).copied()),
-            })
-            .collect();
-        let expiry = self.scope_expiry();
-        let mut config = self.edit_scope_config();
-        let scope = match expiry {
-            Some(e) => format!("{} only", crate::market::time::format_date(e)),
-            None => "every expiry".to_owned(),
-        };
-        if constraints_ui(ui, &mut config, &rows, &scope) {
-            out.push(Action::SetConfig { expiry, config });
-        }
-    }
-
-    /// Quote filters, objective, loss and solver of the edited scope (collapsed by default).
-    fn filters_section_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
-        if self.slice(self.selected).is_none() {
-            return;
-        }
-        let mut config = self.edit_scope_config();
-        let before = config.clone();
-        egui::CollapsingHeader::new("Quote filters, loss and solver").id_salt("filters").show(ui, |ui| {
-            filters_ui(ui, &mut config);
-        });
-        if config != before {
-            out.push(Action::SetConfig { expiry: self.scope_expiry(), config });
-        }
-    }
-
-    /// Manual mode: sliders per parameter of the selected expiry.
-    fn manual_ui(&self, ui: &mut Ui, out: &mut Vec<Action>) {
-        let Some(slice) = self.slice(self.selected) else { return };
-        let model = self.edit.setup_for(slice.expiry_ms).kind.for_slice(slice);
-        let names = model.param_names();
-        let bounds = model.default_bounds();
-        let ranges_id = egui::Id::unique(("manual_ranges", slice.expiry_ms));
-        let Some(params) = self.manual_params() else {
-            ui.horizontal(|ui| {
-                if ui.button("Manual mode").on_hover_text("Set this expiry's parameters by hand").clicked() {
-                    // Slider ranges are set from the values manual mode starts at.
-                    ui.data_mut(|d| d.remove::<Vec<(f64, f64)>>(ranges_id));
-                    out.push(Action::EnterManual);
-                }
-                ui.label(RichText::new("drag the parameters, watch the smile").weak());
-            });
-            return;
-        };
-        if params.len() != names.len() {
-            ui.label(format!("hand-set parameters: {} values for {} parameters", params.len(), names.len()));
-            if ui.button("Discard").clicked() {
-                out.push(Action::LeaveManual { refit_from_here: false });
+            if ui.button("Manual mode").on_hover_text("Set this expiry's parameters by hand").clicked() {
+                // Slider ranges are set from the values manual mode starts at.
+                ui.data_mut(|d| d.remove::<Vec<(f64, f64)>>(ranges_id));
+                out.push(Action::EnterManual);
             }
-            return;
-        }
-        ui.label(RichText::new("Manual mode: the smile, residuals and g(k) follow the sliders").strong());
-        let ranges: Vec<(f64, f64)> = ui.data_mut(|d| {
-            d.get_temp_mut_or_insert_with(ranges_id, || {
-                params.iter().zip(&bounds).map(|(v, b)| slider_range(*b, *v)).collect::<Vec<_>>()
-            })
-            .clone()
+            ui.label(RichText::new("drag the parameters, watch the smile").weak());
         });
-        ui.spacing_mut().slider_width = 170.0;
-        for (i, name) in names.iter().enumerate() {
-            let mut value = params[i];
-            let (lo, hi) = ranges.get(i).copied().unwrap_or_else(|| slider_range(bounds[i], value));
-            let (lo, hi) = (lo.min(value), hi.max(value));
-            let slider = Slider::new(&mut value, lo..=hi).text(*name).max_decimals(5).smart_aim(false);
-            if ui.add(slider).changed() {
-                out.push(Action::SetManualParam { index: i, value });
-            }
+        return;
+    };
+    if params.len() != names.len() {
+        ui.label(format!("hand-set parameters: {} values for {} parameters", params.len(), names.len()));
+        if ui.button("Discard").clicked() {
+            out.push(Action::LeaveManual { refit_from_here: false });
         }
-        ui.horizontal(|ui| {
-            if ui.button("Fit from here").on_hover_text("Leave manual mode and refit from these values").clicked() {
-                out.push(Action::LeaveManual { refit_from_here: true });
-            }
-            if ui.button("Discard").on_hover_text("Leave manual mode; the fit comes back").clicked() {
-                out.push(Action::LeaveManual { refit_from_here: false });
-            }
-        });
+        return;
     }
+    ui.label(RichText::new("Manual mode: the smile, residuals and g(k) follow the sliders").strong());
+    let ranges: Vec<(f64, f64)> = ui.data_mut(|d| {
+        d.get_temp_mut_or_insert_with(ranges_id, || {
+            params.iter().zip(&bounds).map(|(v, b)| slider_range(*b, *v)).collect::<Vec<_>>()
+        })
+        .clone()
+    });
+    ui.spacing_mut().slider_width = 170.0;
+    for (i, name) in names.iter().enumerate() {
+        let mut value = params[i];
+        let (lo, hi) = ranges.get(i).copied().unwrap_or_else(|| slider_range(bounds[i], value));
+        let (lo, hi) = (lo.min(value), hi.max(value));
+        let slider = Slider::new(&mut value, lo..=hi).text(*name).max_decimals(5).smart_aim(false);
+        if ui.add(slider).changed() {
+            out.push(Action::SetManualParam { index: i, value });
+        }
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Fit from here").on_hover_text("Leave manual mode and refit from these values").clicked() {
+            out.push(Action::LeaveManual { refit_from_here: true });
+        }
+        if ui.button("Discard").on_hover_text("Leave manual mode; the fit comes back").clicked() {
+            out.push(Action::LeaveManual { refit_from_here: false });
+        }
+    });
+}
 
-    /// Status and notes of the selected expiry's report.
-    fn fit_status_ui(&self, ui: &mut Ui) {
-        let Some(r) = self.report(self.selected) else { return };
-        let pal = theme::palette(ui);
-        if r.rmse_vol_pts.is_finite() {
-            ui.label(format!(
-                "{}: {} · RMSE {:.3} vol pts · {:.0}% inside bid/ask · {} quotes",
-                r.model,
-                r.status.label(),
-                r.rmse_vol_pts,
-                100.0 * r.inside_spread_share,
-                r.n_quotes
-            ));
-        } else {
-            ui.label(format!("{}: {} · {} quotes", r.model, r.status.label(), r.n_quotes));
-        }
-        if let FitStatus::Failed { reason } = &r.status {
-            ui.label(RichText::new(reason).color(pal.error));
-        }
-        if r.status.is_usable() && !r.butterfly.ok {
-            ui.label(
-                RichText::new(format!(
-                    "butterfly arbitrage: g = {:.3e} at k = {:.3}",
-                    r.butterfly.min_g, r.butterfly.k_at_min_g
-                ))
-                .color(pal.warning),
-            );
-        }
-        for note in &r.notes {
-            ui.small(note);
-        }
+/// Status and notes of the selected expiry's report.
+fn fit_status_ui(ui: &mut Ui, app: &VolscopeApp) {
+    let Some(r) = app.report(app.selected()) else { return };
+    let pal = theme::palette(ui);
+    if r.rmse_vol_pts.is_finite() {
+        ui.label(format!(
+            "{}: {} · RMSE {:.3} vol pts · {:.0}% inside bid/ask · {} quotes",
+            r.model,
+            r.status.label(),
+            r.rmse_vol_pts,
+            100.0 * r.inside_spread_share,
+            r.n_quotes
+        ));
+    } else {
+        ui.label(format!("{}: {} · {} quotes", r.model, r.status.label(), r.n_quotes));
+    }
+    if let FitStatus::Failed { reason } = &r.status {
+        ui.label(RichText::new(reason).color(pal.error));
+    }
+    if r.status.is_usable() && !r.butterfly.ok {
+        ui.label(
+            RichText::new(format!(
+                "butterfly arbitrage: g = {:.3e} at k = {:.3}",
+                r.butterfly.min_g, r.butterfly.k_at_min_g
+            ))
+            .color(pal.warning),
+        );
+    }
+    for note in &r.notes {
+        ui.small(note);
     }
 }
 

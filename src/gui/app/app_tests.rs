@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::calibrate::{FitConfig, QuoteUse};
+use crate::gui::chain_view::CurveDrag;
 use crate::models::ModelKind;
+use crate::session::Session;
 
 /// The configuration the model panel edits, changed by `change` (what editing it in the panel does).
 fn set_config(app: &mut VolscopeApp, change: impl FnOnce(&mut FitConfig)) {
@@ -254,9 +256,9 @@ fn tick_autosave(app: &mut VolscopeApp, duration: std::time::Duration) {
     while std::time::Instant::now() < deadline {
         app.poll_fits();
         app.poll_load();
-        if app.autosave.due() {
+        if app.edits.autosave_mut().due() {
             let session = app.session();
-            app.autosave.save_in_background(session);
+            app.edits.autosave_mut().save_in_background(session);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -304,7 +306,7 @@ fn nothing_is_autosaved_while_the_autosaved_session_restores() {
 
     let mut app = VolscopeApp::start_with(None, egui::Context::default(), None, Some(autosave.clone()), None);
     assert!(app.loading(), "the session's file loads in the background");
-    assert!(!app.autosave.due(), "the sample shown meanwhile is not saved");
+    assert!(!app.edits.autosave_mut().due(), "the sample shown meanwhile is not saved");
     app.flush_autosave_on_exit();
     assert_eq!(std::fs::read(&autosave).unwrap(), saved, "not even on exit");
     tick_autosave(&mut app, std::time::Duration::from_secs(1));
@@ -321,7 +323,7 @@ fn the_first_autosave_of_a_run_keeps_the_session_it_replaces() {
     let data = dir.path().join("chain.csv");
     std::fs::write(&data, crate::sample::SAMPLE_CSV).unwrap();
     let mut app = VolscopeApp::start_with(Some(&data), egui::Context::default(), None, Some(autosave.clone()), None);
-    assert!(!app.autosave.due(), "nothing is saved before the file has loaded");
+    assert!(!app.edits.autosave_mut().due(), "nothing is saved before the file has loaded");
     tick_autosave(&mut app, std::time::Duration::from_millis(500));
     let session = Session::load(&autosave).expect("the opened file is autosaved without an edit");
     assert_eq!(session.source.as_deref(), Some(data.canonicalize().unwrap().as_path()));

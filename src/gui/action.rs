@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::chain_view::{CurveDrag, XAxis};
-use super::export::ExportKind;
-use super::tables::Tab;
-use super::theme::ThemeChoice;
 use crate::calibrate::FitConfig;
+use crate::gui::jobs::export_menu::ExportKind;
+use crate::gui::plots::{CurveDrag, XAxis};
+use crate::gui::tabs::Tab;
+use crate::gui::theme::ThemeChoice;
 use crate::models::ModelKind;
 
 /// One thing the user did, as data.

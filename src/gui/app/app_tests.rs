@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::calibrate::{FitConfig, QuoteUse};
-use crate::gui::chain_view::CurveDrag;
+use crate::gui::plots::CurveDrag;
 use crate::models::ModelKind;
 use crate::session::Session;
 

@@ -219,7 +219,7 @@ impl VolscopeApp {
 
     /// Drags the selected expiry's hand-set smile: through vol `drag.vol` (decimal) at `drag.k`, or, when
     /// `drag.dk` is given, along k by `dk`. A move the model cannot make (outside its domain) is ignored.
-    fn drag_hand_set_curve(&mut self, drag: crate::gui::chain_view::CurveDrag) -> FollowUp {
+    fn drag_hand_set_curve(&mut self, drag: crate::gui::plots::CurveDrag) -> FollowUp {
         let (Some(slice), Some(params)) = (self.slice(self.selected()), self.manual_params()) else {
             return FollowUp::default();
         };

@@ -1,6 +1,6 @@
 //! What the user edited, as one value, with its undo history and the autosave that keeps it on disk.
 
-use crate::gui::settings::Autosave;
+use crate::gui::jobs::settings::Autosave;
 use crate::session::EditState;
 
 /// The edit state (models, constraints, exclusions, hand-set parameters), its undo and redo history, and

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use super::apply::{FollowUp, Refit};
 use super::{first_live_slice, Action, FitView, VolscopeApp};
-use crate::gui::export::{ExportInputs, ExportKind};
-use crate::gui::load_job::LoadJob;
-use crate::gui::loaded::LoadedChain;
+use crate::gui::jobs::export_menu::{ExportInputs, ExportKind};
+use crate::gui::jobs::load_job::LoadJob;
+use crate::gui::jobs::loaded_chain::LoadedChain;
 use crate::io::{load_bytes, load_path, LoadOptions};
 use crate::market::time::format_utc;
 use crate::market::BuildOptions;
@@ -219,7 +219,7 @@ impl VolscopeApp {
             selected_expiry_ms: self.slice(self.selected()).map(|s| s.expiry_ms),
             edit: self.edits.state().clone(),
             fits: self.shown_reports().into_owned(),
-            saved_at_ms: crate::gui::settings::now_ms(),
+            saved_at_ms: crate::gui::jobs::settings::now_ms(),
         }
     }
 

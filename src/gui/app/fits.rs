@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::calibrate::SliceFitReport;
-use crate::gui::fit_worker::FitWorker;
+use crate::gui::jobs::fit_worker::FitWorker;
 use crate::market::Snapshot;
 use crate::models::ModelKind;
 use crate::session::SlicePlan;

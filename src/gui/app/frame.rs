@@ -4,7 +4,7 @@
 use egui::Ui;
 
 use super::{Action, VolscopeApp};
-use crate::gui::app_ui::panels_ui;
+use crate::gui::panels::panels_ui;
 
 impl eframe::App for VolscopeApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::gui::load_job::LoadJob;
-use crate::gui::loaded::LoadedChain;
+use crate::gui::jobs::load_job::LoadJob;
+use crate::gui::jobs::loaded_chain::LoadedChain;
 use crate::market::ExpirySlice;
 use crate::session::Session;
 

@@ -1,9 +1,9 @@
 //! How the user looks at the chain: the selected expiry, the model panel's scope, the persisted settings
 //! (theme, tab, x axis, Auto, recent files), the open windows, the status bar's message.
 
-use crate::gui::chain_view::XAxis;
-use crate::gui::settings::{Settings, SettingsFile};
-use crate::gui::tables::Tab;
+use crate::gui::jobs::settings::{Settings, SettingsFile};
+use crate::gui::plots::XAxis;
+use crate::gui::tabs::Tab;
 use crate::gui::theme::ThemeChoice;
 
 /// The view's state; none of it is undoable.

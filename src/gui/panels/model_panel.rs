@@ -4,12 +4,12 @@
 
 use egui::{RichText, Slider, Ui};
 
-use super::action::Action;
-use super::app::VolscopeApp;
-use super::app_ui::{kind_label, MODEL_CHOICES};
 use super::constraints::{constraints_ui, ParamRow};
-use super::theme;
+use super::model_choice::model_combo_ui;
 use crate::calibrate::{FitConfig, FitStatus, Loss, Objective, QuoteSelection, Solver};
+use crate::gui::action::Action;
+use crate::gui::app::VolscopeApp;
+use crate::gui::theme;
 
 /// Draws the model panel; what the user did goes to `out`.
 pub(super) fn model_panel_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
@@ -63,19 +63,14 @@ fn scope_ui(ui: &mut Ui, app: &VolscopeApp, expiry_ms: i64, label: &str, out: &m
 /// The model of the edited scope.
 fn panel_model_picker_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     let current = edit_scope_kind(app);
-    let mut kind = current;
     ui.horizontal(|ui| {
         ui.label("Model");
-        let combo = egui::ComboBox::from_id_salt("panel_model").selected_text(kind_label(kind)).show_ui(ui, |ui| {
-            for k in MODEL_CHOICES {
-                ui.selectable_value(&mut kind, k, kind_label(k));
-            }
-        });
-        combo.response.accessible_name("Model of the edited expiries");
+        let (chosen, response) = model_combo_ui(ui, egui::ComboBox::from_id_salt("panel_model"), current);
+        response.accessible_name("Model of the edited expiries");
+        if let Some(kind) = chosen {
+            out.push(Action::SetModel { expiry: app.scope_expiry(), kind });
+        }
     });
-    if kind != current {
-        out.push(Action::SetModel { expiry: app.scope_expiry(), kind });
-    }
 }
 
 /// The model the panel edits (without creating a per-expiry setup).

@@ -1,7 +1,7 @@
 //! What runs beside the frame and reports back: the window's waker for background threads, and PNG exports
 //! of the smile plot.
 
-use crate::gui::png_export::PlotPng;
+use crate::gui::jobs::png_export::PlotPng;
 
 /// The window's context (to wake it from background threads) and the PNG export in flight.
 pub(crate) struct Jobs {

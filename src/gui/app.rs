@@ -168,6 +168,11 @@ impl VolscopeApp {
         self.fits.report_kind(i)
     }
 
+    /// The smile of slice `i`'s shown report (hand-set or fitted), when its parameters make one.
+    pub(crate) fn smile(&self, i: usize) -> Option<&crate::models::FittedSmile> {
+        self.fits.smile(i)
+    }
+
     /// Reports shown for every slice (manual overlays applied), in slice order.
     pub fn shown_reports(&self) -> Cow<'_, [SliceFitReport]> {
         self.fits.shown_reports()

@@ -84,12 +84,12 @@ fn smile_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) -> Option<egu
     let i = app.selected();
     let report = app.report(i);
     let mut curves: Vec<Curve<'_>> = Vec::new();
-    if let Some(curve) = report.zip(app.report_kind(i)).and_then(|(r, k)| fit_curve(k, r)) {
+    if let Some(curve) = report.and_then(|r| fit_curve(r, app.smile(i))) {
         curves.push(curve);
     }
     if app.manual_params().is_some() {
         // The hand-set curve is the main one; the worker's last fit stays visible, dashed, for comparison.
-        if let Some(mut curve) = app.fits().and_then(|f| fit_curve(*f.kinds.get(i)?, f.reports.get(i)?)) {
+        if let Some(mut curve) = app.fits().and_then(|f| fit_curve(f.reports.get(i)?, f.smiles.get(i)?.as_ref())) {
             curve.label = format!("{} (last fit)", curve.label);
             curve.style = CurveStyle::Alt;
             curves.push(curve);

@@ -68,7 +68,7 @@ pub(crate) fn tables_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     ui.separator();
     let slice = app.slice(app.selected());
     if let (Tab::Greeks, Some(slice)) = (app.view().tab(), slice) {
-        let fit = app.report(app.selected()).zip(app.report_kind(app.selected())).map(|(r, k)| (k, r));
+        let fit = app.report(app.selected()).map(|r| (r, app.smile(app.selected())));
         greeks_ui(ui, slice, fit);
         return;
     }
@@ -90,8 +90,8 @@ pub(crate) fn tables_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
             }
         },
         Tab::Parameters => parameters_ui(ui, &app.shown_reports()),
-        Tab::Arbitrage => match (slice, report, app.report_kind(app.selected())) {
-            (Some(slice), Some(report), Some(kind)) => arbitrage_ui(ui, kind, slice, report),
+        Tab::Arbitrage => match (slice, report) {
+            (Some(_), Some(report)) => arbitrage_ui(ui, app.smile(app.selected()), report),
             _ => {
                 ui.label("No expiry selected.");
             }

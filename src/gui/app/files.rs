@@ -298,11 +298,10 @@ impl VolscopeApp {
         self.data.install(chain);
         self.edits.restart(session.edit);
         let edit = self.edits.state();
-        self.fits.set_latest(fits_match.then(|| FitView {
-            kinds: expiries.iter().map(|e| edit.setup_for(*e).kind).collect(),
-            reports: session.fits,
-            elapsed_ms: 0.0,
-        }));
+        self.fits.set_latest(
+            fits_match
+                .then(|| FitView::new(expiries.iter().map(|e| edit.setup_for(*e).kind).collect(), session.fits, 0.0)),
+        );
         self.view.say(format!("session restored from {}", path.display()));
         self.edits.autosave_mut().release(true);
         self.follow_up(FollowUp::edit(Refit::All));

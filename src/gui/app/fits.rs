@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::calibrate::SliceFitReport;
 use crate::gui::jobs::fit_worker::FitWorker;
 use crate::market::Snapshot;
-use crate::models::ModelKind;
+use crate::models::{FittedSmile, ModelKind, SliceInputs};
 use crate::session::SlicePlan;
 
 /// The worker's fits of the loaded chain, one report per slice in slice order.
@@ -18,6 +18,23 @@ pub struct FitView {
     pub reports: Vec<SliceFitReport>,
     /// Wall time of the whole fit, ms.
     pub elapsed_ms: f64,
+    /// Each report's smile, built once when the fits arrive (`None` without parameters of its model).
+    pub smiles: Vec<Option<FittedSmile>>,
+}
+
+impl FitView {
+    /// The fits of `kinds` with their `reports`, each report's smile built once.
+    pub fn new(kinds: Vec<ModelKind>, reports: Vec<SliceFitReport>, elapsed_ms: f64) -> Self {
+        let smiles = kinds.iter().zip(&reports).map(|(kind, r)| smile_of(*kind, r)).collect();
+        FitView { kinds, reports, elapsed_ms, smiles }
+    }
+}
+
+/// The smile of a report's parameters under `kind` (whatever the fit's status: callers that draw a fit check
+/// it), or `None` when they make none.
+pub(crate) fn smile_of(kind: ModelKind, report: &SliceFitReport) -> Option<FittedSmile> {
+    let inputs = SliceInputs { t_years: report.t_years, forward: report.forward };
+    FittedSmile::new(kind, inputs, report.params.clone()).ok()
 }
 
 /// The fit worker, its latest fits, and the reports of hand-set parameters (manual mode) by slice index,
@@ -25,8 +42,8 @@ pub struct FitView {
 pub(crate) struct Fits {
     worker: FitWorker,
     latest: Option<FitView>,
-    /// Hand-set evaluations by slice index, with their model.
-    manual: BTreeMap<usize, (ModelKind, SliceFitReport)>,
+    /// Hand-set evaluations by slice index, with their model and smile.
+    manual: BTreeMap<usize, (ModelKind, SliceFitReport, Option<FittedSmile>)>,
     /// Why the last fit failed as a whole.
     error: Option<String>,
     /// Id of the last fit request whose answer was applied.
@@ -50,7 +67,7 @@ impl Fits {
         self.applied = result.id;
         match result.reports {
             Ok(reports) => {
-                self.latest = Some(FitView { kinds: result.kinds, reports, elapsed_ms: result.elapsed_ms });
+                self.latest = Some(FitView::new(result.kinds, reports, result.elapsed_ms));
                 self.error = None;
                 true
             }
@@ -83,14 +100,22 @@ impl Fits {
 
     /// The report shown for slice `i`: its hand-set evaluation in manual mode, else the worker's fit.
     pub(crate) fn report(&self, i: usize) -> Option<&SliceFitReport> {
-        self.manual.get(&i).map(|(_, r)| r).or_else(|| self.latest.as_ref().and_then(|f| f.reports.get(i)))
+        self.manual.get(&i).map(|(_, r, _)| r).or_else(|| self.latest.as_ref().and_then(|f| f.reports.get(i)))
     }
 
     /// The model of slice `i`'s shown report.
     pub(crate) fn report_kind(&self, i: usize) -> Option<ModelKind> {
         match self.manual.get(&i) {
-            Some((kind, _)) => Some(*kind),
+            Some((kind, _, _)) => Some(*kind),
             None => self.latest.as_ref().and_then(|f| f.kinds.get(i).copied()),
+        }
+    }
+
+    /// The smile of slice `i`'s shown report (hand-set or fitted), when its parameters make one.
+    pub(crate) fn smile(&self, i: usize) -> Option<&FittedSmile> {
+        match self.manual.get(&i) {
+            Some((_, _, smile)) => smile.as_ref(),
+            None => self.latest.as_ref().and_then(|f| f.smiles.get(i)?.as_ref()),
         }
     }
 
@@ -113,7 +138,10 @@ impl Fits {
     /// Shows `report` (hand-set parameters of `kind`) for slice `i`, or the worker's fit again (`None`).
     pub(super) fn set_manual(&mut self, i: usize, evaluated: Option<(ModelKind, SliceFitReport)>) {
         match evaluated {
-            Some(e) => self.manual.insert(i, e),
+            Some((kind, report)) => {
+                let smile = smile_of(kind, &report);
+                self.manual.insert(i, (kind, report, smile))
+            }
             None => self.manual.remove(&i),
         };
     }

@@ -9,7 +9,7 @@ use crate::calibrate::SliceFitReport;
 use crate::gui::theme::{self, Palette};
 use crate::market::time::format_utc;
 use crate::market::ExpirySlice;
-use crate::models::{ModelKind, SmileModel};
+use crate::models::FittedSmile;
 use crate::pricing::OptionKind;
 use crate::pricing::{black_delta, OptionSpec};
 
@@ -71,37 +71,24 @@ pub enum CurveStyle {
 }
 
 /// A model smile to draw over the quotes of the slice.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Curve<'a> {
     /// Legend label (`svi fit`, `manual`); also names the curve's model IV in the hover details.
     pub label: String,
-    /// Model the parameters belong to.
-    pub kind: ModelKind,
-    /// Parameters, in the model's order.
-    pub params: &'a [f64],
+    /// The smile (model, parameters, slice inputs), checked when it was made.
+    pub smile: &'a FittedSmile,
     /// Solid fit or dashed alternative.
     pub style: CurveStyle,
 }
 
-/// The curve of a slice fit, when the fit is usable and has parameters.
-pub fn fit_curve(kind: ModelKind, report: &SliceFitReport) -> Option<Curve<'_>> {
-    (report.status.is_usable() && !report.params.is_empty()).then(|| Curve {
-        label: format!("{} fit", kind.name()),
-        kind,
-        params: &report.params,
-        style: CurveStyle::Fit,
-    })
-}
-
-/// A curve's model for the slice, when the curve has the model's number of finite parameters.
-pub(super) fn curve_model(curve: &Curve<'_>, slice: &ExpirySlice) -> Option<Box<dyn SmileModel>> {
-    let model = curve.kind.for_slice(slice);
-    let fits = curve.params.len() == model.param_names().len() && curve.params.iter().all(|p| p.is_finite());
-    fits.then_some(model)
+/// The curve of a slice fit, when the fit is usable and its parameters make a smile with finite values.
+pub fn fit_curve<'a>(report: &SliceFitReport, smile: Option<&'a FittedSmile>) -> Option<Curve<'a>> {
+    let smile = smile.filter(|s| report.status.is_usable() && s.params().iter().all(|p| p.is_finite()))?;
+    Some(Curve { label: format!("{} fit", smile.kind().name()), smile, style: CurveStyle::Fit })
 }
 
 /// A model's smile over the slice's quoted k range (widened by a tenth each side), vols in percent.
-pub(super) fn curve_points(model: &dyn SmileModel, params: &[f64], slice: &ExpirySlice, axis: XAxis) -> Vec<[f64; 2]> {
+pub(super) fn curve_points(smile: &FittedSmile, slice: &ExpirySlice, axis: XAxis) -> Vec<[f64; 2]> {
     let (lo, hi) =
         slice.quotes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)));
     if hi <= lo {
@@ -110,7 +97,7 @@ pub(super) fn curve_points(model: &dyn SmileModel, params: &[f64], slice: &Expir
     let pad = 0.1 * (hi - lo);
     (0..CURVE_POINTS)
         .map(|i| lo - pad + (hi - lo + 2.0 * pad) * i as f64 / (CURVE_POINTS - 1) as f64)
-        .map(|k| (k, model.implied_vol(params, k, slice.t_years)))
+        .map(|k| (k, smile.implied_vol(k)))
         .filter(|(_, v)| v.is_finite())
         .map(|(k, v)| [axis.x(slice, k, v), 100.0 * v])
         .collect()
@@ -153,8 +140,7 @@ pub(super) fn draw_curves(
     pal: &Palette,
 ) {
     for curve in curves {
-        let Some(model) = curve_model(curve, slice) else { continue };
-        let line = Line::new(curve.label.clone(), curve_points(model.as_ref(), curve.params, slice, axis)).width(2.0);
+        let line = Line::new(curve.label.clone(), curve_points(curve.smile, slice, axis)).width(2.0);
         plot.line(match curve.style {
             CurveStyle::Fit => line.color(pal.fit),
             CurveStyle::Alt => line.color(pal.fit_alt).style(LineStyle::dashed_loose()),
@@ -232,7 +218,7 @@ pub fn smile_plot_ui(
     let quote_name = |i: usize| slice.quotes.get(i).map(|q| q.instrument.to_string());
     if let Some((i, q)) = hovered.and_then(|i| slice.quotes.get(i).map(|q| (i, q))) {
         let user_excluded = is_user_excluded(excluded, &q.instrument);
-        let curve_ivs = curve_ivs(curves, slice, q.k);
+        let curve_ivs = curve_ivs(curves, q.k);
         let details = quote_details(q, residual_for(report, i, &q.instrument), user_excluded, &curve_ivs);
         egui::Tooltip::for_widget(&plot.response)
             .at_pointer()
@@ -259,11 +245,8 @@ pub(super) fn smile_title(slice: &ExpirySlice) -> String {
 }
 
 /// Each drawable curve's label and model IV (decimal) at log-moneyness `k`.
-pub(super) fn curve_ivs(curves: &[Curve<'_>], slice: &ExpirySlice, k: f64) -> Vec<(String, f64)> {
-    curves
-        .iter()
-        .filter_map(|c| curve_model(c, slice).map(|m| (c.label.clone(), m.implied_vol(c.params, k, slice.t_years))))
-        .collect()
+pub(super) fn curve_ivs(curves: &[Curve<'_>], k: f64) -> Vec<(String, f64)> {
+    curves.iter().map(|c| (c.label.clone(), c.smile.implied_vol(k))).collect()
 }
 
 #[cfg(test)]

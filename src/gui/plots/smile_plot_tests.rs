@@ -7,6 +7,7 @@ use crate::calibrate::{fit_slice, FitConfig, FitStatus};
 use crate::gui::jobs::loaded_chain::LoadedChain;
 use crate::io::{load_bytes, LoadOptions};
 use crate::market::{PremiumCurrency, Quote, QuoteStatus, Snapshot};
+use crate::models::ModelKind;
 use crate::pricing::OptionKind;
 use crate::sample::SAMPLE_CSV;
 use egui_kittest::kittest::Queryable;
@@ -143,14 +144,17 @@ fn the_nearest_point_within_the_pick_radius_wins() {
 fn a_failed_fit_has_no_curve_and_parameters_of_another_model_draw_nothing() {
     let snapshot = sample();
     let (slice, mut report) = fitted(&snapshot, &FitConfig::default());
-    let curve = fit_curve(ModelKind::Svi, &report).unwrap();
+    let smile = report.smile(ModelKind::Svi);
+    let curve = fit_curve(&report, smile.as_ref()).unwrap();
     assert_eq!((curve.label.as_str(), curve.style), ("svi fit", CurveStyle::Fit));
-    assert_eq!(curve_ivs(&[curve], &slice, 0.0).len(), 1);
-    let sabr = Curve { label: "manual".into(), kind: ModelKind::SviJw, params: &[0.1, 0.2], style: CurveStyle::Alt };
-    assert!(curve_model(&sabr, &slice).is_none(), "two parameters for a five-parameter model");
-    assert!(curve_ivs(&[sabr], &slice, 0.0).is_empty());
+    assert_eq!(curve_ivs(&[curve], 0.0).len(), 1);
+    // Parameters of another model make no smile, so no curve (the check is FittedSmile's, made once).
+    let inputs = crate::models::SliceInputs { t_years: slice.t_years, forward: slice.forward };
+    let sabr = FittedSmile::new(ModelKind::SviJw, inputs, vec![0.1, 0.2]);
+    assert!(sabr.is_err(), "two parameters for a five-parameter model");
+    assert!(fit_curve(&report, sabr.as_ref().ok()).is_none());
     report.status = FitStatus::Failed { reason: "test".into() };
-    assert!(fit_curve(ModelKind::Svi, &report).is_none());
+    assert!(fit_curve(&report, smile.as_ref()).is_none());
 }
 
 /// A harness drawing the smile of `slice` with `report`'s fit and a dashed alternative curve; its state is the
@@ -161,10 +165,13 @@ fn smile_harness(
     excluded: Vec<String>,
 ) -> egui_kittest::Harness<'static, SmileAction> {
     let alt: Vec<f64> = report.params.iter().enumerate().map(|(i, p)| if i == 0 { p * 1.2 } else { *p }).collect();
+    let smile = report.smile(ModelKind::Svi);
+    let inputs = crate::models::SliceInputs { t_years: report.t_years, forward: report.forward };
+    let alt = FittedSmile::new(ModelKind::Svi, inputs, alt).unwrap();
     let mut harness = egui_kittest::Harness::builder().with_size(egui::vec2(900.0, 600.0)).build_ui_state(
         move |ui, action: &mut SmileAction| {
-            let mut curves: Vec<Curve<'_>> = fit_curve(ModelKind::Svi, &report).into_iter().collect();
-            curves.push(Curve { label: "manual".into(), kind: ModelKind::Svi, params: &alt, style: CurveStyle::Alt });
+            let mut curves: Vec<Curve<'_>> = fit_curve(&report, smile.as_ref()).into_iter().collect();
+            curves.push(Curve { label: "manual".into(), smile: &alt, style: CurveStyle::Alt });
             *action = smile_plot_ui(
                 ui,
                 &slice,

@@ -4,20 +4,15 @@ use egui::Ui;
 
 use crate::calibrate::SliceFitReport;
 use crate::gui::theme;
+use crate::models::FittedSmile;
 
 /// Durrleman's g(k) of the selected fit on the butterfly grid, negative regions shaded.
-pub fn arbitrage_ui(
-    ui: &mut Ui,
-    kind: crate::models::ModelKind,
-    slice: &crate::market::ExpirySlice,
-    report: &SliceFitReport,
-) {
+pub fn arbitrage_ui(ui: &mut Ui, smile: Option<&FittedSmile>, report: &SliceFitReport) {
     use egui_plot::{HLine, Line, Plot, Polygon};
-    if report.params.is_empty() {
+    let Some(smile) = smile.filter(|_| !report.params.is_empty()) else {
         ui.label("No fitted parameters.");
         return;
-    }
-    let model = kind.for_slice(slice);
+    };
     let b = &report.butterfly;
     ui.label(format!(
         "butterfly {} · min g = {:.4} at k = {:.3} · negative on {}",
@@ -33,7 +28,7 @@ pub fn arbitrage_ui(
     let (lo, hi) = report.residuals.iter().fold((-0.5f64, 0.5f64), |(lo, hi), q| (lo.min(q.k), hi.max(q.k)));
     let points: Vec<[f64; 2]> = (0..400)
         .map(|i| lo + (hi - lo) * i as f64 / 399.0)
-        .map(|k| [k, crate::arbitrage::durrleman_g(model.as_ref(), &report.params, k)])
+        .map(|k| [k, crate::arbitrage::durrleman_g(smile.model(), smile.params(), k)])
         .filter(|p| p[1].is_finite())
         .collect();
     let pal = theme::palette(ui);

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::arbitrage::CalendarViolation;
 use crate::calibrate::{QuoteUse, SliceFitReport, SurfaceFit};
 use crate::io::iv_csv::fmt_f64;
-use crate::models::FittedSmile;
+use crate::models::SmileModel;
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
 
 /// Version of the fit.json layout; bumped on any incompatible change.
@@ -227,22 +227,25 @@ pub const GRID_COLUMNS: [&str; 8] = ["expiry", "t_years", "forward", "k", "strik
 
 /// Writes the fitted surface (usable fits only) as a tidy CSV with [`GRID_COLUMNS`]; `delta` is the Black
 /// call delta at the model vol.
-pub fn write_grid_csv<W: Write>(fits: &[(&SliceFitReport, &FittedSmile)], grid: &GridSpec, out: W) -> csv::Result<()> {
+pub fn write_grid_csv<W: Write>(
+    fits: &[(&SliceFitReport, &dyn SmileModel)],
+    grid: &GridSpec,
+    out: W,
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(GRID_COLUMNS)?;
-    for (report, smile) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
-        let (model, params) = (smile.model(), smile.params());
+    for (report, model) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
         let ks = match grid {
             GridSpec::Deltas(deltas) => deltas
                 .iter()
                 .take(MAX_GRID_POINTS)
-                .filter_map(|d| crate::surface::k_at_call_delta(model, params, smile.t_years(), *d))
+                .filter_map(|d| crate::surface::k_at_call_delta(*model, &report.params, report.t_years, *d))
                 .collect(),
             _ => grid.k_points(),
         };
         for k in ks {
-            let total_variance = smile.total_variance(k);
-            let iv = smile.implied_vol(k);
+            let total_variance = model.total_variance(&report.params, k);
+            let iv = model.implied_vol(&report.params, k, report.t_years);
             let strike = report.forward * k.exp();
             let spec = OptionSpec::undiscounted(OptionKind::Call, report.forward, strike, report.t_years);
             let delta = if iv.is_finite() { black_delta(&spec, iv) } else { f64::NAN };
@@ -319,7 +322,7 @@ pub fn write_residuals_csv<W: Write>(reports: &[SliceFitReport], out: W) -> csv:
 mod tests {
     use super::*;
     use crate::calibrate::{ButterflySummary, FitStatus, QuoteResidual};
-    use crate::models::ModelKind;
+    use crate::models::Svi;
 
     fn report() -> SliceFitReport {
         SliceFitReport {
@@ -389,8 +392,7 @@ mod tests {
     fn grid_on_k_and_on_deltas_reproduce_the_model() {
         let r = report();
         let mut out = Vec::new();
-        let smile = r.smile(ModelKind::Svi).unwrap();
-        let fits = [(&r, &smile)];
+        let fits: [(&SliceFitReport, &dyn SmileModel); 1] = [(&r, &Svi)];
         write_grid_csv(&fits, &GridSpec::K { min: -0.5, max: 0.5, step: 0.25 }, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 1 + 5);

@@ -340,8 +340,7 @@ proptest! {
             notes: vec![],
         };
         r.status = FitStatus::Manual;
-        let smile = r.smile(ModelKind::Svi).unwrap();
-        let fits = [(&r, &smile)];
+        let fits: [(&SliceFitReport, &dyn SmileModel); 1] = [(&r, &Svi)];
         let mut out = Vec::new();
         write_grid_csv(&fits, &GridSpec::K { min: -1.0, max: 1.0, step: 0.25 }, &mut out).unwrap();
         let mut reader = csv::Reader::from_reader(out.as_slice());

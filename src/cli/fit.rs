@@ -11,7 +11,7 @@ use crate::export::{fit_json, surface_json, write_grid_csv, write_residuals_csv,
 use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
-use crate::models::{FittedSmile, ModelKind};
+use crate::models::{FittedSmile, ModelKind, SmileModel};
 
 /// Runs `volscope fit`. Everything that can be checked is checked before the file is read (model,
 /// configuration, grid, output paths); the outputs are written together at the end, so a failed run leaves
@@ -137,8 +137,9 @@ fn stage_optional_exports(
     staged: &mut StagedFiles,
 ) -> anyhow::Result<()> {
     if let (Some(path), Some(grid)) = (&args.grid, grid) {
+        let fits: Vec<(&SliceFitReport, &dyn SmileModel)> = fits.iter().map(|(r, s)| (*r, s.model())).collect();
         staged
-            .stage(path, |w| write_grid_csv(fits, grid, w).map_err(std::io::Error::other))
+            .stage(path, |w| write_grid_csv(&fits, grid, w).map_err(std::io::Error::other))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.residuals {

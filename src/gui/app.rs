@@ -1,92 +1,57 @@
-//! The application state and what the user can do to it: open a chain, fit it on the worker, edit models and
-//! constraints (for all expiries or one), exclude quotes, set parameters by hand, undo and redo, save and
-//! restore sessions. Drawing lives in `app_ui.rs` and `model_panel.rs`.
+//! The application: its state split by concern, and what reads it. The user's actions change it in one place
+//! (`app/apply.rs`); files and sessions open in `app/files.rs`; the frame (`app/frame.rs`) draws the panels,
+//! applies their actions and ticks the autosave.
+//!
+//! - [`LoadedData`]: the loaded chain, the background load, the session waiting for it, the load error.
+//! - [`Edits`]: the edit state, undo and redo, the autosave.
+//! - [`Fits`]: the fit worker, its latest fits, hand-set evaluations.
+//! - [`ViewState`]: selection, scope, settings (theme, tab, x axis), windows, status message.
+//! - [`Jobs`]: the window's waker for background threads, PNG exports.
+
+mod apply;
+mod edits;
+mod files;
+mod fits;
+mod frame;
+mod job_handles;
+mod loaded_data;
+mod view;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use super::calculator::CalculatorApp;
-use super::chain_view::XAxis;
-use super::export::ExportInputs;
-use super::fit_worker::FitWorker;
-use super::load_job::LoadJob;
-use super::loaded::LoadedChain;
-use super::png_export::PlotPng;
-use super::settings::{autosave_path, settings_path, Autosave, Settings, SettingsFile};
-use super::tables::Tab;
-use crate::calibrate::{evaluate_slice, SliceFitReport};
-use crate::io::{load_bytes, load_path, LoadOptions};
-use crate::market::time::format_utc;
-use crate::market::BuildOptions;
+pub(crate) use edits::Edits;
+pub use fits::FitView;
+pub(crate) use fits::Fits;
+pub(crate) use job_handles::Jobs;
+pub(crate) use loaded_data::LoadedData;
+pub(crate) use view::ViewState;
+
+use super::action::Action;
+use crate::calibrate::SliceFitReport;
+use crate::gui::jobs::loaded_chain::LoadedChain;
+use crate::gui::jobs::settings::{autosave_path, settings_path, Autosave, Settings, SettingsFile};
+use crate::gui::panels::CalculatorApp;
+use crate::gui::tabs::Tab;
 use crate::market::ExpirySlice;
-use crate::models::{drag, ModelKind};
-use crate::sample::{SAMPLE_CSV, SAMPLE_PATH};
-use crate::session::{EditState, Session, SliceSetup, SESSION_VERSION};
+use crate::models::ModelKind;
+use crate::session::{EditState, SliceSetup};
 
-/// The worker's fits of the loaded chain, one report per slice in slice order.
-pub struct FitView {
-    /// Model fitted to each slice.
-    pub kinds: Vec<ModelKind>,
-    /// Reports, aligned with the snapshot's slices.
-    pub reports: Vec<SliceFitReport>,
-    /// Wall time of the whole fit, ms.
-    pub elapsed_ms: f64,
-}
-
-/// Application state.
+/// Application state, by concern.
 pub struct VolscopeApp {
-    pub(super) chain: Option<LoadedChain>,
-    /// A file loading in the background (progress and Cancel are shown; the current chain stays meanwhile).
-    pub(super) load_job: Option<LoadJob>,
-    /// The session (and its file's path) to apply when the background load of its source ends.
-    pending_session: Option<(Session, PathBuf)>,
-    /// Woken when a background job finishes (`None` in tests without a window).
-    ctx: Option<egui::Context>,
-    pub(super) selected: usize,
-    pub(super) error: Option<String>,
-    pub(super) calculator: CalculatorApp,
-    pub(super) show_calculator: bool,
-    pub(super) show_warnings: bool,
-    worker: FitWorker,
-    pub(super) fits: Option<FitView>,
-    /// Reports of hand-set parameters (manual mode), by slice index; shown instead of the worker's.
-    manual_reports: BTreeMap<usize, SliceFitReport>,
-    pub(super) fit_error: Option<String>,
-    /// Id of the last fit request whose answer was applied.
-    applied_fit: u64,
-    /// What the user edited (models, constraints, exclusions, hand-set parameters).
-    pub(super) edit: EditState,
-    /// The edit state of the last undo step.
-    committed: EditState,
-    undo: Vec<EditState>,
-    redo: Vec<EditState>,
-    /// The model panel edits the selected expiry's own setup (else the all-expiry one).
-    pub(super) scope_this_expiry: bool,
-    /// Table shown under the smile.
-    pub(super) tab: Tab,
-    /// x axis of the smile.
-    pub(super) axis: XAxis,
-    /// Outcome of the last action, for the status bar.
-    pub(super) last_message: Option<String>,
-    /// Persisted settings.
-    pub(super) settings: Settings,
-    pub(super) autosave: Autosave,
-    /// Where the settings are written when they change.
-    pub(super) settings_file: SettingsFile,
-    /// The selected expiry (UTC ms) as last autosaved: a change of selection is saved too.
-    pub(super) saved_view: Option<i64>,
-    /// PNG export of the smile plot in flight (and the start-up export of `VOLSCOPE_EXPORT_PNG_ON_START`).
-    pub(super) png: PlotPng,
-    /// Where the smile plot was drawn last frame (what "Export plot PNG" captures).
-    pub(super) plot_rect: Option<egui::Rect>,
+    data: LoadedData,
+    edits: Edits,
+    fits: Fits,
+    view: ViewState,
+    jobs: Jobs,
+    /// The Black-76 calculator window's own state.
+    calculator: CalculatorApp,
 }
 
 impl VolscopeApp {
     /// Opens `file`, or the bundled sample when none is given; `ctx` is woken when a fit arrives. No autosave.
     pub fn new(file: Option<&Path>, ctx: Option<egui::Context>) -> Self {
-        let mut app = VolscopeApp::empty(ctx, Settings::default(), None);
+        let mut app = VolscopeApp::empty(ctx, Settings::default(), SettingsFile::open(None, None).0, None);
         match file {
             Some(path) => app.open(path),
             None => app.open_sample(),
@@ -115,640 +80,223 @@ impl VolscopeApp {
     ) -> Self {
         let (settings_file, settings, settings_message) = SettingsFile::open(settings_file, legacy);
         settings.theme.apply(&ctx);
-        let mut app = VolscopeApp::empty(Some(ctx), settings, autosave.clone());
-        app.settings_file = settings_file;
+        let mut app = VolscopeApp::empty(Some(ctx), settings, settings_file, autosave.clone());
         app.open_sample();
         match (file, autosave.filter(|p| p.exists())) {
             (Some(path), _) => {
                 app.open_in_background(path);
-                app.autosave.hold();
+                app.edits.autosave_mut().hold();
             }
             (None, Some(saved)) => {
-                app.autosave.hold();
-                app.autosave.restored();
+                app.edits.autosave_mut().hold();
+                app.edits.autosave_mut().restored();
                 if let Err(e) = app.restore_session_in_background(&saved) {
-                    app.last_message = Some(e);
+                    app.view.say(e);
                 }
             }
             (None, None) => {}
         }
         if let Some(m) = settings_message {
-            app.last_message = Some(match app.last_message.take() {
+            let message = match app.view.message() {
                 Some(first) => format!("{first} · {m}"),
                 None => m,
-            });
+            };
+            app.view.say(message);
         }
         app
     }
 
-    fn empty(ctx: Option<egui::Context>, settings: Settings, autosave: Option<PathBuf>) -> Self {
-        let worker = FitWorker::spawn(repainter(ctx.clone()));
+    fn empty(
+        ctx: Option<egui::Context>,
+        settings: Settings,
+        settings_file: SettingsFile,
+        autosave: Option<PathBuf>,
+    ) -> Self {
+        let jobs = Jobs::new(ctx);
         VolscopeApp {
-            chain: None,
-            load_job: None,
-            pending_session: None,
-            ctx: ctx.clone(),
-            selected: 0,
-            error: None,
+            data: LoadedData::default(),
+            edits: Edits::new(Autosave::new(autosave)),
+            fits: Fits::new(jobs.repainter()),
+            view: ViewState::new(settings, settings_file),
+            jobs,
             calculator: CalculatorApp::default(),
-            show_calculator: false,
-            show_warnings: false,
-            worker,
-            fits: None,
-            manual_reports: BTreeMap::new(),
-            fit_error: None,
-            applied_fit: 0,
-            edit: EditState::default(),
-            committed: EditState::default(),
-            undo: Vec::new(),
-            redo: Vec::new(),
-            scope_this_expiry: false,
-            tab: settings.tab,
-            axis: settings.axis,
-            last_message: None,
-            settings,
-            autosave: Autosave::new(autosave),
-            settings_file: SettingsFile::open(None, None).0,
-            saved_view: None,
-            png: PlotPng::from_env(),
-            plot_rect: None,
         }
     }
 
-    /// Loads a file; on failure the error is shown and the current chain stays. Exclusions and hand-set
-    /// parameters belong to the old chain and are dropped; models and constraints stay.
-    pub fn open(&mut self, path: &Path) {
-        self.load_job = None; // dropping a job cancels it
-        self.abandon_pending_session();
-        let name = display_name(path);
-        let loaded = load_path(path, &LoadOptions::default())
-            .map_err(|e| e.to_string())
-            .and_then(|raw| LoadedChain::new(name, raw))
-            .map(|chain| chain.with_source(path.to_path_buf()));
-        if loaded.is_ok() {
-            self.settings.remember(path);
-        }
-        self.install(loaded);
+    /// The loaded data (chain, background load).
+    pub(crate) fn data(&self) -> &LoadedData {
+        &self.data
     }
 
-    /// Loads a file on a background thread (the window stays live, shows progress and offers Cancel); the
-    /// chain is replaced when the load succeeds, and a failure is shown with the current chain kept.
-    pub fn open_in_background(&mut self, path: &Path) {
-        let job = LoadJob::spawn(
-            path.to_path_buf(),
-            LoadOptions::default(),
-            BuildOptions::default(),
-            repainter(self.ctx.clone()),
-        );
-        self.load_job = Some(job);
-        self.abandon_pending_session();
+    /// The edits and their history.
+    pub(crate) fn edits(&self) -> &Edits {
+        &self.edits
     }
 
-    /// `true` while a background load runs.
-    pub fn loading(&self) -> bool {
-        self.load_job.is_some()
+    /// The fit worker's state and the shown fits.
+    pub(crate) fn fit_state(&self) -> &Fits {
+        &self.fits
     }
 
-    /// Cancels the background load; the current chain stays.
-    pub fn cancel_load(&mut self) {
-        self.abandon_pending_session();
-        if let Some(job) = self.load_job.take() {
-            job.cancel();
-            self.last_message = Some(format!("loading {} cancelled", job.file_name()));
-        }
+    /// The view state.
+    pub(crate) fn view(&self) -> &ViewState {
+        &self.view
     }
 
-    /// Installs the background load's chain, or shows its error, once it has come.
-    pub fn poll_load(&mut self) {
-        let Some(job) = &mut self.load_job else { return };
-        let Some(answer) = job.poll() else { return };
-        let path = job.path().to_path_buf();
-        self.load_job = None;
-        match (answer, self.pending_session.take()) {
-            (Ok(chain), Some((session, session_path))) => self.apply_session(chain, session, &session_path),
-            (Err(e), Some((session, session_path))) => {
-                let source = session.source.as_deref().map_or_else(String::new, |p| p.display().to_string());
-                let why = format!("its file {source} could not be loaded: {e}");
-                self.session_not_restored(&session_path, &why);
-            }
-            (answer, None) => {
-                if answer.is_ok() {
-                    self.settings.remember(&path);
-                }
-                self.install(answer);
-            }
-        }
-        self.autosave.release(false);
-    }
-
-    /// A session could not be restored: the autosave is set aside (never written over), a session file the
-    /// user opened stays where it is; the message says what happened and where the session is.
-    fn session_not_restored(&mut self, session_path: &Path, why: &str) {
-        self.last_message = Some(if self.autosave.is_file(session_path) {
-            let kept = self.autosave.set_aside(why);
-            format!("{kept}; File > Open session… opens it (once its file is there)")
-        } else {
-            format!("could not restore the session {}: {why}", session_path.display())
-        });
-    }
-
-    /// Drops the session waiting for its file's load (another file was opened, or the load cancelled).
-    fn abandon_pending_session(&mut self) {
-        if let Some((_, path)) = self.pending_session.take() {
-            self.session_not_restored(&path, "its restore was cancelled");
-        }
-        self.autosave.release(false);
-    }
-
-    /// Shows another underlying of the file (BTC, ETH); hand-set parameters are dropped (they were set on
-    /// the other underlying's smiles, which share expiry dates).
-    pub fn choose_underlying(&mut self, underlying: &str) {
-        let Some(chain) = &mut self.chain else { return };
-        match chain.select_underlying(underlying) {
-            Ok(()) => {
-                self.selected = first_live_slice(chain);
-                self.fits = None;
-                self.edit.manual.clear();
-                self.commit();
-                self.edited(true);
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
-    pub fn choose_time(&mut self, at_ms: i64) {
-        let Some(chain) = &mut self.chain else { return };
-        if chain.needs_reload_for_time() {
-            match LoadJob::reload_at(chain, at_ms, repainter(self.ctx.clone())) {
-                Ok(job) => self.load_job = Some(job),
-                Err(e) => self.error = Some(e),
-            }
-            return;
-        }
-        match chain.select_time(at_ms) {
-            Ok(()) => {
-                self.fits = None;
-                self.last_message = Some(format!("snapshot at {}", format_utc(chain.snapshot.time_ms)));
-                self.edited(true);
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// Opens the bundled synthetic sample.
-    pub fn open_sample(&mut self) {
-        let name = format!("{} (synthetic sample)", SAMPLE_PATH.trim_start_matches("assets/"));
-        let loaded = load_bytes(SAMPLE_CSV.as_bytes(), &name, &LoadOptions::default())
-            .map_err(|e| e.to_string())
-            .and_then(|raw| LoadedChain::new(name, raw));
-        self.install(loaded);
-    }
-
-    fn install(&mut self, loaded: Result<LoadedChain, String>) {
-        match loaded {
-            Ok(chain) => {
-                self.selected = first_live_slice(&chain);
-                self.chain = Some(chain);
-                self.error = None;
-                self.fits = None;
-                self.manual_reports.clear();
-                // Exclusions and hand-set parameters belong to the old chain; models and bounds carry over.
-                // A new chain starts a new undo history.
-                self.edit.excluded.clear();
-                self.edit.manual.clear();
-                self.committed = self.edit.clone();
-                self.undo.clear();
-                self.redo.clear();
-                self.autosave.mark_dirty();
-                self.request_fit();
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers).
-    pub fn request_fit(&mut self) {
-        self.request_fit_from(None);
-    }
-
-    /// Like [`VolscopeApp::request_fit`], starting the solver of slice `warm.0` at `warm.1`.
-    fn request_fit_from(&mut self, warm: Option<(usize, Vec<f64>)>) {
-        if let Some(chain) = &self.chain {
-            let plans =
-                self.edit.plans(&chain.snapshot, |i, _| warm.as_ref().filter(|w| w.0 == i).map(|w| w.1.clone()));
-            self.worker.request(Arc::clone(&chain.snapshot), plans);
-        }
-    }
-
-    /// Applies the worker's answer to the latest request, if it has come.
-    pub(super) fn poll_fits(&mut self) {
-        if let Some(result) = self.worker.poll() {
-            self.applied_fit = result.id;
-            match result.reports {
-                Ok(reports) => {
-                    self.fits = Some(FitView { kinds: result.kinds, reports, elapsed_ms: result.elapsed_ms });
-                    self.fit_error = None;
-                    self.autosave.mark_dirty();
-                }
-                Err(e) => self.fit_error = Some(e),
-            }
-        }
+    /// The background jobs (PNG export).
+    pub(crate) fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// `true` while a fit is running for the latest request.
     pub fn fitting(&self) -> bool {
-        self.worker.latest() != self.applied_fit
+        self.fits.fitting()
     }
 
     /// The worker's fits, if any (without hand-set overlays; see [`VolscopeApp::report`]).
     pub fn fits(&self) -> Option<&FitView> {
-        self.fits.as_ref()
+        self.fits.latest()
     }
 
     /// The report shown for slice `i`: its hand-set evaluation in manual mode, else the worker's fit.
     pub fn report(&self, i: usize) -> Option<&SliceFitReport> {
-        self.manual_reports.get(&i).or_else(|| self.fits.as_ref().and_then(|f| f.reports.get(i)))
+        self.fits.report(i)
     }
 
     /// The model of slice `i`'s shown report.
     pub fn report_kind(&self, i: usize) -> Option<ModelKind> {
-        if self.manual_reports.contains_key(&i) {
-            return self.slice(i).map(|s| self.edit.setup_for(s.expiry_ms).kind);
-        }
-        self.fits.as_ref().and_then(|f| f.kinds.get(i).copied())
+        self.fits.report_kind(i)
     }
 
-    /// Reports shown for every slice (manual overlays applied), in slice order. Borrowed from the worker's
-    /// fits unless an expiry is hand-set (the usual case costs no copy; it runs several times per frame).
+    /// The smile of slice `i`'s shown report (hand-set or fitted), when its parameters make one.
+    pub(crate) fn smile(&self, i: usize) -> Option<&crate::models::FittedSmile> {
+        self.fits.smile(i)
+    }
+
+    /// Reports shown for every slice (manual overlays applied), in slice order.
     pub fn shown_reports(&self) -> Cow<'_, [SliceFitReport]> {
-        let Some(fits) = &self.fits else { return Cow::Borrowed(&[]) };
-        if self.manual_reports.is_empty() {
-            return Cow::Borrowed(&fits.reports);
-        }
-        Cow::Owned((0..fits.reports.len()).filter_map(|i| self.report(i).cloned()).collect())
+        self.fits.shown_reports()
     }
 
     /// Models of [`VolscopeApp::shown_reports`].
     pub fn shown_kinds(&self) -> Vec<ModelKind> {
-        let n = self.fits.as_ref().map_or(0, |f| f.reports.len());
-        (0..n).filter_map(|i| self.report_kind(i)).collect()
+        self.fits.shown_kinds()
     }
 
     /// The loaded chain, if any.
     pub fn chain(&self) -> Option<&LoadedChain> {
-        self.chain.as_ref()
+        self.data.chain()
     }
 
     /// Slice `i` of the loaded chain.
     pub fn slice(&self, i: usize) -> Option<&ExpirySlice> {
-        self.chain.as_ref().and_then(|c| c.snapshot.slices.get(i))
+        self.data.slice(i)
     }
 
     /// Index of the selected expiry.
     pub fn selected(&self) -> usize {
-        self.selected
+        self.view.selected()
     }
 
-    /// Selects an expiry (ignored when out of range).
-    pub fn select(&mut self, i: usize) {
-        if self.slice(i).is_some() {
-            self.selected = i;
-        }
-    }
-
-    /// Shows the table tab of that label ("Residuals", "Greeks", "Arbitrage", "Parameters"; others ignored).
-    pub fn set_tab(&mut self, label: &str) {
-        if let Some(tab) = Tab::from_label(label) {
-            self.tab = tab;
-        }
-    }
-
-    /// Shows a message in the status bar.
-    pub fn show_message(&mut self, message: String) {
-        self.last_message = Some(message);
+    /// `true` while a background load runs.
+    pub fn loading(&self) -> bool {
+        self.data.job().is_some()
     }
 
     /// The status bar's message, if any.
     pub fn message(&self) -> Option<&str> {
-        self.last_message.as_deref()
+        self.view.message()
+    }
+
+    /// Shows a message in the status bar.
+    pub fn show_message(&mut self, message: String) {
+        self.view.say(message);
     }
 
     /// The last load error, if any.
     pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+        self.data.error()
     }
 
     /// Everything the user edited.
     pub fn edit_state(&self) -> &EditState {
-        &self.edit
-    }
-
-    /// The setup the model panel edits: the selected expiry's own (created from the all-expiry one) when the
-    /// scope is "this expiry", else the all-expiry one. Call [`VolscopeApp::edited`] after a change.
-    pub fn setup_mut(&mut self) -> &mut SliceSetup {
-        let expiry = self.scope_this_expiry.then(|| self.slice(self.selected).map(|s| s.expiry_ms)).flatten();
-        self.edit.setup_mut(expiry)
-    }
-
-    /// Edits apply to the selected expiry only (`true`) or to all expiries without their own setup.
-    pub fn set_scope_this_expiry(&mut self, this_expiry: bool) {
-        self.scope_this_expiry = this_expiry;
-    }
-
-    /// The selected expiry goes back to the all-expiry setup.
-    pub fn clear_expiry_setup(&mut self) {
-        if let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) {
-            if self.edit.per_expiry.remove(&e).is_some() {
-                self.edited(true);
-            }
-        }
-    }
-
-    /// After an edit: hand-set reports are re-evaluated, and a fit is requested when `refit`.
-    pub fn edited(&mut self, refit: bool) {
-        self.refresh_manual();
-        self.autosave.mark_dirty();
-        if refit {
-            self.request_fit();
-        }
-    }
-
-    /// Records the current edit state as an undo step when it changed since the last one.
-    pub fn commit(&mut self) {
-        if self.edit != self.committed {
-            self.undo.push(std::mem::replace(&mut self.committed, self.edit.clone()));
-            self.redo.clear();
-            self.autosave.mark_dirty();
-        }
-    }
-
-    /// Undoes the last edit (`redo`: redoes one): models, constraints, exclusions and hand-set parameters.
-    pub fn undo(&mut self, redo: bool) {
-        self.commit();
-        let (from, to) = if redo { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
-        if let Some(previous) = from.pop() {
-            to.push(std::mem::replace(&mut self.edit, previous));
-            self.committed = self.edit.clone();
-            self.last_message = Some(if redo { "redone" } else { "undone (ctrl+Y redoes)" }.to_owned());
-            self.edited(true);
-        }
-    }
-
-    /// Excludes a quote from the fits, or includes it again; undoable; refits.
-    pub fn toggle_exclusion(&mut self, instrument: &str) {
-        let now_excluded = self.edit.toggle_exclusion(instrument);
-        self.last_message = Some(if now_excluded {
-            format!("{instrument} excluded (ctrl+Z undoes)")
-        } else {
-            format!("{instrument} included again")
-        });
-        self.commit();
-        self.edited(true);
+        self.edits.state()
     }
 
     /// Instruments the user excluded.
     pub fn excluded(&self) -> &[String] {
-        &self.edit.excluded
+        &self.edits.state().excluded
     }
 
     /// Hand-set parameters of the selected expiry, if it is in manual mode.
     pub fn manual_params(&self) -> Option<&[f64]> {
-        let e = self.slice(self.selected)?.expiry_ms;
-        self.edit.manual.get(&e).map(Vec::as_slice)
+        let e = self.slice(self.selected())?.expiry_ms;
+        self.edits.state().manual.get(&e).map(Vec::as_slice)
     }
 
-    /// Puts the selected expiry in manual mode, starting from its shown parameters; `false` when it has none.
-    pub fn enter_manual(&mut self) -> bool {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return false };
-        let kind = self.edit.setup_for(e).kind;
-        let params = self
-            .report(self.selected)
-            .filter(|r| !r.params.is_empty() && self.report_kind(self.selected) == Some(kind))
-            .map(|r| r.params.clone());
-        match params {
-            Some(p) => {
-                self.edit.manual.insert(e, p);
-                self.commit();
-                self.edited(false);
-                true
-            }
-            None => {
-                self.last_message = Some("manual mode needs parameters to start from: fit this expiry first".into());
-                false
-            }
+    /// The expiry whose own setup the model panel edits (the selected one, when the scope is "this expiry"),
+    /// or `None` when it edits the all-expiry setup.
+    pub(crate) fn scope_expiry(&self) -> Option<i64> {
+        self.view.scope_this_expiry().then(|| self.slice(self.selected()).map(|s| s.expiry_ms)).flatten()
+    }
+
+    // Drivers' shortcuts (tests, benches): each is one action.
+
+    /// Shows the table tab of that label ("Residuals", "Greeks", "Arbitrage", "Parameters"; others ignored).
+    pub fn set_tab(&mut self, label: &str) {
+        if let Some(tab) = Tab::from_label(label) {
+            self.apply(Action::SetTab(tab));
         }
     }
 
-    /// Sets hand-set parameter `index` of the selected expiry; its report is re-evaluated at once.
+    /// Selects an expiry (ignored when out of range).
+    pub fn select(&mut self, i: usize) {
+        self.apply(Action::Select(i));
+    }
+
+    /// Edits apply to the selected expiry only (`true`) or to all expiries without their own setup.
+    pub fn set_scope_this_expiry(&mut self, this_expiry: bool) {
+        self.apply(Action::SetScopeThisExpiry(this_expiry));
+    }
+
+    /// Excludes a quote from the fits, or includes it again; undoable; refits.
+    pub fn toggle_exclusion(&mut self, instrument: &str) {
+        self.apply(Action::ToggleExclusion(instrument.to_owned()));
+    }
+
+    /// Shows another snapshot time of a multi-snapshot file (a Tardis file is read again in the background).
+    pub fn choose_time(&mut self, at_ms: i64) {
+        self.apply(Action::ChooseTime(at_ms));
+    }
+
+    /// Sets hand-set parameter `index` of the selected expiry (manual mode); its report is re-evaluated at once.
     pub fn set_manual_param(&mut self, index: usize, value: f64) {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
-        if let Some(p) = self.edit.manual.get_mut(&e).and_then(|p| p.get_mut(index)) {
-            *p = value;
-            self.refresh_manual_slice(self.selected);
-            self.autosave.mark_dirty();
-        }
+        self.apply(Action::SetManualParam { index, value });
     }
 
-    /// Drags the selected expiry's hand-set smile: through vol `vol` (decimal) at `k`, or, when `dk` is given,
-    /// along k by `dk`. A move the model cannot make (outside its domain) is ignored.
-    pub fn drag_manual_curve(&mut self, k: f64, vol: f64, dk: Option<f64>) {
-        let (Some(slice), Some(params)) = (self.slice(self.selected), self.manual_params()) else { return };
-        let kind = self.edit.setup_for(slice.expiry_ms).kind;
-        let model = kind.for_slice(slice);
-        let moved = match dk {
-            Some(dk) => drag::shift_k(kind, params, slice.t_years, dk),
-            None => drag::set_vol_at(kind, model.as_ref(), params, slice.t_years, k, vol),
-        };
-        if let Some(moved) = moved {
-            let e = slice.expiry_ms;
-            self.edit.manual.insert(e, moved);
-            self.refresh_manual_slice(self.selected);
-            self.autosave.mark_dirty();
-        }
+    /// Cancels the background load; the current chain stays.
+    pub fn cancel_load(&mut self) {
+        self.apply(Action::CancelLoad);
     }
 
-    /// Leaves manual mode on the selected expiry; `refit_from_here` starts its fit at the hand-set parameters.
-    pub fn leave_manual(&mut self, refit_from_here: bool) {
-        let Some(e) = self.slice(self.selected).map(|s| s.expiry_ms) else { return };
-        if let Some(params) = self.edit.manual.remove(&e) {
-            self.manual_reports.remove(&self.selected);
-            self.commit();
-            self.autosave.mark_dirty();
-            self.request_fit_from(refit_from_here.then_some((self.selected, params)));
-        }
+    /// The setup the model panel edits, for drivers that edit it in place (tests; the panel itself returns
+    /// actions): the selected expiry's own (created from the all-expiry one) when the scope is "this expiry",
+    /// else the all-expiry one. Call [`VolscopeApp::edited`] after a change.
+    pub fn setup_mut(&mut self) -> &mut SliceSetup {
+        let expiry = self.scope_expiry();
+        self.edits.state_mut().setup_mut(expiry)
     }
 
-    /// Re-evaluates every hand-set expiry (after an undo, a constraint edit or a restore).
-    fn refresh_manual(&mut self) {
-        self.manual_reports.clear();
-        let Some(chain) = &self.chain else { return };
-        let indices: Vec<usize> = (0..chain.snapshot.slices.len())
-            .filter(|&i| self.edit.manual.contains_key(&chain.snapshot.slices[i].expiry_ms))
-            .collect();
-        for i in indices {
-            self.refresh_manual_slice(i);
-        }
+    /// After an edit in place through [`VolscopeApp::setup_mut`]: hand-set reports are re-evaluated, and a fit
+    /// is requested when `refit`.
+    pub fn edited(&mut self, refit: bool) {
+        self.apply(Action::EditedInPlace { refit });
     }
 
-    fn refresh_manual_slice(&mut self, i: usize) {
-        let Some(slice) = self.slice(i) else { return };
-        let Some(params) = self.edit.manual.get(&slice.expiry_ms) else {
-            self.manual_reports.remove(&i);
-            return;
-        };
-        let model = self.edit.setup_for(slice.expiry_ms).kind.for_slice(slice);
-        let report = evaluate_slice(model.as_ref(), slice, &self.edit.config_for(slice.expiry_ms), params);
-        self.manual_reports.insert(i, report);
+    /// Records the edits as an undo step now, as when the user lets go.
+    pub fn commit(&mut self) {
+        self.let_go();
     }
-
-    /// Writes an export of the shown fits (atomically) to `path`; the outcome goes to the status bar.
-    pub fn export_to(&mut self, path: &Path, write: fn(&ExportInputs<'_>, &Path) -> std::io::Result<()>) {
-        let (Some(chain), Some(_)) = (&self.chain, &self.fits) else { return };
-        let (reports, kinds) = (self.shown_reports(), self.shown_kinds());
-        let config = if self.edit.per_expiry.is_empty() {
-            serde_json::to_value(self.edit.config_for(i64::MIN)).unwrap_or_default()
-        } else {
-            serde_json::to_value(&self.edit).unwrap_or_default()
-        };
-        let inputs =
-            ExportInputs { file: &chain.name, snapshot: &chain.snapshot, kinds: &kinds, config, reports: &reports };
-        let outcome = write(&inputs, path);
-        self.last_message = Some(match outcome {
-            Ok(()) => format!("exported {}", path.display()),
-            Err(e) => format!("export to {} failed: {e}", path.display()),
-        });
-    }
-
-    /// The session of the current state.
-    pub fn session(&self) -> Session {
-        Session {
-            version: SESSION_VERSION,
-            source: self.chain.as_ref().and_then(|c| c.source().map(Path::to_path_buf)),
-            underlying: self.chain.as_ref().map(|c| c.snapshot.underlying.clone()),
-            at_ms: self.chain.as_ref().and_then(|c| c.at_ms),
-            selected_expiry_ms: self.slice(self.selected).map(|s| s.expiry_ms),
-            edit: self.edit.clone(),
-            fits: self.shown_reports().into_owned(),
-            saved_at_ms: super::settings::now_ms(),
-        }
-    }
-
-    /// Saves the session to `path` (atomically).
-    pub fn save_session(&mut self, path: &Path) {
-        self.last_message = Some(match self.session().save(path) {
-            Ok(()) => format!("session saved to {}", path.display()),
-            Err(e) => format!("session not saved: {e}"),
-        });
-    }
-
-    /// Opens a session file: its source, underlying and edits; its fits are shown until the refit answers.
-    /// On failure the current state stays.
-    pub fn restore_session(&mut self, path: &Path) -> Result<(), String> {
-        let session = self.read_session(path)?;
-        self.load_job = None; // dropping a job cancels it
-        self.abandon_pending_session();
-        let chain = match session_chain(&session) {
-            Ok(chain) => chain,
-            Err(e) if self.autosave.is_file(path) => return Err(self.autosave.set_aside(&e)),
-            Err(e) => return Err(e),
-        };
-        self.apply_session(chain, session, path);
-        Ok(())
-    }
-
-    /// Reads a session file; the autosave file, if unreadable, is set aside (never written over).
-    fn read_session(&mut self, path: &Path) -> Result<Session, String> {
-        Session::load(path).map_err(|e| match self.autosave.is_file(path) {
-            true => self.autosave.set_aside(&e.to_string()),
-            false => e.to_string(),
-        })
-    }
-
-    /// Like [`VolscopeApp::restore_session`], but the session's file loads in the background (progress,
-    /// Cancel); the session applies when it has loaded. A malformed session file is an error at once.
-    pub fn restore_session_in_background(&mut self, path: &Path) -> Result<(), String> {
-        let session = self.read_session(path)?;
-        let Some(source) = session.source.clone() else { return self.restore_session(path) };
-        let options = LoadOptions { at_ms: session.at_ms, underlying: None };
-        let build = BuildOptions { underlying: session.underlying.clone(), at_ms: session.at_ms, ..Default::default() };
-        let held = self.autosave.is_held();
-        self.abandon_pending_session();
-        if held {
-            self.autosave.hold();
-        }
-        self.load_job = Some(LoadJob::spawn(source, options, build, repainter(self.ctx.clone())));
-        self.pending_session = Some((session, path.to_path_buf()));
-        Ok(())
-    }
-
-    /// Shows `chain` with the session's edits, selection and fits (the fits stay until the refit answers).
-    fn apply_session(&mut self, chain: LoadedChain, session: Session, path: &Path) {
-        let expiries: Vec<i64> = chain.snapshot.slices.iter().map(|s| s.expiry_ms).collect();
-        // A session file is user data: its fits are shown only when they match the chain and their models
-        // (expiries, parameter counts); hand-set parameters of the wrong length are dropped.
-        let fits_match = session.fits.len() == expiries.len()
-            && session.fits.iter().zip(&chain.snapshot.slices).all(|(r, slice)| {
-                let names = session.edit.setup_for(slice.expiry_ms).kind.for_slice(slice).param_names().len();
-                r.expiry_ms == slice.expiry_ms && (r.params.is_empty() || r.params.len() == names)
-            });
-        let mut session = session;
-        let slices = &chain.snapshot.slices;
-        let edit = &mut session.edit;
-        let counts: BTreeMap<i64, usize> = slices
-            .iter()
-            .map(|s| (s.expiry_ms, edit.setup_for(s.expiry_ms).kind.for_slice(s).param_names().len()))
-            .collect();
-        edit.manual.retain(|e, p| counts.get(e) == Some(&p.len()));
-        self.selected = session
-            .selected_expiry_ms
-            .and_then(|e| expiries.iter().position(|x| *x == e))
-            .unwrap_or_else(|| first_live_slice(&chain));
-        self.chain = Some(chain);
-        self.error = None;
-        self.edit = session.edit;
-        self.committed = self.edit.clone();
-        self.undo.clear();
-        self.redo.clear();
-        self.fits = fits_match.then(|| FitView {
-            kinds: expiries.iter().map(|e| self.edit.setup_for(*e).kind).collect(),
-            reports: session.fits,
-            elapsed_ms: 0.0,
-        });
-        self.last_message = Some(format!("session restored from {}", path.display()));
-        self.autosave.release(true);
-        self.edited(true);
-    }
-}
-
-/// Loads the chain a session names: its file (or the sample), underlying and snapshot time.
-fn session_chain(session: &Session) -> Result<LoadedChain, String> {
-    let options = LoadOptions { at_ms: session.at_ms, underlying: None };
-    let build = BuildOptions { underlying: session.underlying.clone(), at_ms: session.at_ms, ..Default::default() };
-    match &session.source {
-        Some(src) => {
-            let raw = load_path(src, &options).map_err(|e| e.to_string())?;
-            Ok(LoadedChain::with_options(display_name(src), raw, build)?.with_source(src.clone()))
-        }
-        None => {
-            let raw = load_bytes(SAMPLE_CSV.as_bytes(), SAMPLE_PATH, &options).map_err(|e| e.to_string())?;
-            LoadedChain::with_options(format!("{SAMPLE_PATH} (synthetic sample)"), raw, build)
-        }
-    }
-}
-
-/// A callback that wakes the window (nothing without one).
-fn repainter(ctx: Option<egui::Context>) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        if let Some(ctx) = &ctx {
-            ctx.request_repaint();
-        }
-    }
-}
-
-/// A file's name for display.
-fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Index of the first slice that has not expired.
@@ -757,5 +305,4 @@ pub(super) fn first_live_slice(chain: &LoadedChain) -> usize {
 }
 
 #[cfg(test)]
-#[path = "app_tests.rs"]
-mod tests;
+mod app_tests;

@@ -1,35 +1,31 @@
 //! The desktop app (feature `gui`): the only module that imports egui.
 //!
 //! The explorer: expiry list, smile with bid/ask and the fitted curve, model and constraints panel with
-//! manual mode, tables (residuals, Greeks, arbitrage, parameters), sessions with autosave, and a Black-76
-//! calculator. Fits run on a worker thread (`fit_worker`); the state and its actions are in `app.rs`, the
-//! drawing in `app_ui.rs` and `model_panel.rs`.
+//! manual mode, tables (residuals, Greeks, surface, arbitrage, parameters), sessions with autosave, and a
+//! Black-76 calculator. The parts, one folder each:
+//!
+//! - `app/`: the state, split by concern, and `apply` (every change the user asks for);
+//! - `panels/`: menu bar, status bar, expiry list, model panel and constraints, calculator, time picker;
+//! - `tabs/`: residuals, Greeks, surface, arbitrage and parameters tabs;
+//! - `plots/`: the smile plot (quotes, hover, click-to-exclude, curve drag);
+//! - `jobs/`: background loads, the fit worker, settings and autosave, PNG and fit exports;
+//!
+//! and `action.rs` (what the user asks, as data), `theme.rs` (every colour).
 
+mod action;
 mod app;
-mod app_ui;
-mod calculator;
-mod chain_view;
-mod constraints;
-mod export;
-mod fit_worker;
-mod greeks_tab;
-mod load_job;
-mod loaded;
-mod model_panel;
-mod png_export;
-mod residuals_tab;
-mod settings;
-mod surface;
-mod tables;
+mod jobs;
+mod panels;
+mod plots;
+mod tabs;
 mod theme;
-mod time_picker;
 
 use std::path::Path;
 
 pub use app::VolscopeApp;
-pub use calculator::CalculatorApp;
-pub use load_job::LoadJob;
-pub use loaded::LoadedChain;
+pub use jobs::load_job::LoadJob;
+pub use jobs::loaded_chain::LoadedChain;
+pub use panels::CalculatorApp;
 
 /// Opens the main window on `file` (or the bundled sample) and runs until it is closed.
 pub fn run(file: Option<&Path>) -> eframe::Result {
@@ -46,7 +42,7 @@ pub fn run(file: Option<&Path>) -> eframe::Result {
         "Volscope",
         options,
         Box::new(move |cc| {
-            let legacy = app_ui::legacy_settings(cc.storage);
+            let legacy = jobs::settings::legacy_settings(cc.storage);
             let mut app = VolscopeApp::start(file.as_deref(), cc.egui_ctx.clone(), legacy);
             if let Some(message) = storage_message {
                 app.show_message(message);
@@ -62,5 +58,5 @@ fn check_eframe_storage() -> Option<String> {
     let path = eframe::storage_dir("Volscope")?.join("app.ron");
     let text = std::fs::read_to_string(&path).ok()?;
     let why = ron::from_str::<std::collections::HashMap<String, String>>(&text).err()?;
-    Some(settings::set_aside_message("the window state file", &path, &why.to_string()).0)
+    Some(jobs::settings::set_aside_message("the window state file", &path, &why.to_string()).0)
 }

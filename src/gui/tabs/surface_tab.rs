@@ -14,8 +14,8 @@ use egui_plot::{
     Text, VLine,
 };
 
-use super::theme::{self, Palette};
 use crate::calibrate::SliceFitReport;
+use crate::gui::theme::{self, Palette};
 use crate::market::Snapshot;
 use crate::models::ModelKind;
 use crate::surface::{

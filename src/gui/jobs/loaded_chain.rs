@@ -113,7 +113,7 @@ impl LoadedChain {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(in crate::gui) mod tests {
     use super::*;
     use crate::io::{load_bytes, LoadOptions};
 

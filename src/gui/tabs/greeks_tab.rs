@@ -8,7 +8,7 @@ use egui::{Button, Id, RichText, Ui};
 
 use crate::calibrate::SliceFitReport;
 use crate::market::{ExpirySlice, PremiumCurrency};
-use crate::models::ModelKind;
+use crate::models::FittedSmile;
 use crate::pricing::{greeks, CoinGreeks, Greeks, OptionKind, OptionSpec};
 
 /// Where the vol the Greeks are computed at comes from.
@@ -49,9 +49,12 @@ impl GreeksRow {
     }
 }
 
+/// The shown fit of a slice: its report and the smile of its parameters (when they make one).
+pub type ShownFit<'a> = (&'a SliceFitReport, Option<&'a FittedSmile>);
+
 /// Why the fitted smile's vol cannot be used for `slice`, or `None` when it can.
-pub fn model_vol_unavailable(slice: &ExpirySlice, fit: Option<(ModelKind, &SliceFitReport)>) -> Option<String> {
-    let Some((_, report)) = fit else {
+pub fn model_vol_unavailable(slice: &ExpirySlice, fit: Option<ShownFit<'_>>) -> Option<String> {
+    let Some((report, smile)) = fit else {
         return Some("No fit for this expiry.".to_owned());
     };
     if report.expiry_ms != slice.expiry_ms {
@@ -63,6 +66,9 @@ pub fn model_vol_unavailable(slice: &ExpirySlice, fit: Option<(ModelKind, &Slice
     if report.params.is_empty() {
         return Some("The fit has no parameters.".to_owned());
     }
+    if smile.is_none() {
+        return Some("The fit's parameters do not make a smile for this expiry.".to_owned());
+    }
     None
 }
 
@@ -70,25 +76,19 @@ pub fn model_vol_unavailable(slice: &ExpirySlice, fit: Option<(ModelKind, &Slice
 /// mark) of each quote that has one, or the fitted smile's vol at each quote's k (every quote where it is
 /// finite and positive; no rows when [`model_vol_unavailable`]). Priced on the quote's forward with the
 /// slice's discount factor (the ones its vols were implied with).
-pub fn greeks_rows(
-    slice: &ExpirySlice,
-    fit: Option<(ModelKind, &SliceFitReport)>,
-    source: VolSource,
-) -> Vec<GreeksRow> {
-    let model = match (source, fit) {
+pub fn greeks_rows(slice: &ExpirySlice, fit: Option<ShownFit<'_>>, source: VolSource) -> Vec<GreeksRow> {
+    let smile = match (source, fit) {
         (VolSource::Market, _) => None,
-        (VolSource::Model, Some((kind, report))) if model_vol_unavailable(slice, fit).is_none() => {
-            Some((kind.for_slice(slice), report))
-        }
+        (VolSource::Model, Some((_, Some(smile)))) if model_vol_unavailable(slice, fit).is_none() => Some(smile),
         (VolSource::Model, _) => return Vec::new(),
     };
     slice
         .quotes
         .iter()
         .filter_map(|q| {
-            let vol = match &model {
+            let vol = match smile {
                 None => q.display_iv()?,
-                Some((smile, report)) => smile.implied_vol(&report.params, q.k, slice.t_years),
+                Some(smile) => smile.implied_vol(q.k),
             };
             if !(vol.is_finite() && vol > 0.0) {
                 return None;
@@ -387,7 +387,7 @@ fn view_id() -> Id {
 
 /// Greeks of every quote of the slice at its market vol or at the fitted smile's vol (`fit`: the shown
 /// report of this slice and its model), in USD and in coin; headers sort, "Copy as CSV" copies what is shown.
-pub fn greeks_ui(ui: &mut Ui, slice: &ExpirySlice, fit: Option<(ModelKind, &SliceFitReport)>) {
+pub fn greeks_ui(ui: &mut Ui, slice: &ExpirySlice, fit: Option<ShownFit<'_>>) {
     let mut view: GreeksView = ui.data(|d| d.get_temp(view_id())).unwrap_or_default();
     let unavailable = model_vol_unavailable(slice, fit);
     let source = if unavailable.is_some() { VolSource::Market } else { view.source };
@@ -458,6 +458,7 @@ mod tests {
     use super::*;
     use crate::calibrate::{fit_slice, FitConfig};
     use crate::market::Snapshot;
+    use crate::models::ModelKind;
 
     fn sample() -> Snapshot {
         let raw = crate::io::load_bytes(crate::sample::SAMPLE_CSV.as_bytes(), "sample", &Default::default()).unwrap();
@@ -491,7 +492,8 @@ mod tests {
         let snapshot = sample();
         let slice = busiest(&snapshot);
         let report = svi_fit(slice);
-        let fit = Some((ModelKind::Svi, &report));
+        let smile = report.smile(ModelKind::Svi);
+        let fit = Some((&report, smile.as_ref()));
         assert_eq!(model_vol_unavailable(slice, fit), None);
         let rows = greeks_rows(slice, fit, VolSource::Model);
         assert!(rows.len() >= greeks_rows(slice, None, VolSource::Market).len());
@@ -518,12 +520,12 @@ mod tests {
         assert!(model_vol_unavailable(slice, None).is_some());
         assert!(greeks_rows(slice, None, VolSource::Model).is_empty());
         report.expiry_ms += 1;
-        assert!(model_vol_unavailable(slice, Some((ModelKind::Svi, &report))).is_some());
+        assert!(model_vol_unavailable(slice, Some((&report, report.smile(ModelKind::Svi).as_ref()))).is_some());
         report.expiry_ms -= 1;
         report.status = crate::calibrate::FitStatus::Failed { reason: "test".into() };
-        let why = model_vol_unavailable(slice, Some((ModelKind::Svi, &report))).unwrap();
+        let why = model_vol_unavailable(slice, Some((&report, report.smile(ModelKind::Svi).as_ref()))).unwrap();
         assert!(why.contains("test"));
-        assert!(greeks_rows(slice, Some((ModelKind::Svi, &report)), VolSource::Model).is_empty());
+        assert!(greeks_rows(slice, Some((&report, report.smile(ModelKind::Svi).as_ref())), VolSource::Model).is_empty());
     }
 
     #[test]

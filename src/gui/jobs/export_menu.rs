@@ -7,7 +7,50 @@ use crate::export::{fit_json, write_grid_csv, write_residuals_csv, FitSource, Gr
 use crate::io::write_atomically;
 use crate::market::time::format_utc;
 use crate::market::Snapshot;
-use crate::models::{ModelKind, SmileModel};
+use crate::models::{FittedSmile, ModelKind, SmileModel};
+
+/// The exports of the File menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// fit.json with the calendar check.
+    FitJson,
+    /// The fitted surface on a k grid.
+    GridCsv,
+    /// Per-quote residuals.
+    ResidualsCsv,
+}
+
+impl ExportKind {
+    /// Every export, in menu order.
+    pub const ALL: [ExportKind; 3] = [ExportKind::FitJson, ExportKind::GridCsv, ExportKind::ResidualsCsv];
+
+    /// The menu entry.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::FitJson => "Export fit JSON…",
+            ExportKind::GridCsv => "Export surface grid CSV…",
+            ExportKind::ResidualsCsv => "Export residuals CSV…",
+        }
+    }
+
+    /// The file name the save dialog proposes.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportKind::FitJson => "fit.json",
+            ExportKind::GridCsv => "grid.csv",
+            ExportKind::ResidualsCsv => "residuals.csv",
+        }
+    }
+
+    /// Writes this export of `inputs` to `path` (atomically).
+    pub fn write(self, inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
+        match self {
+            ExportKind::FitJson => export_fit_json(inputs, path),
+            ExportKind::GridCsv => export_grid_csv(inputs, path),
+            ExportKind::ResidualsCsv => export_residuals_csv(inputs, path),
+        }
+    }
+}
 
 /// What an export needs.
 pub struct ExportInputs<'a> {
@@ -23,8 +66,9 @@ pub struct ExportInputs<'a> {
     pub reports: &'a [SliceFitReport],
 }
 
-fn models(inputs: &ExportInputs<'_>) -> Vec<Box<dyn SmileModel>> {
-    inputs.snapshot.slices.iter().zip(inputs.kinds).map(|(s, k)| k.for_slice(s)).collect()
+/// The fitted smile of each usable report, paired with it.
+fn smiles<'a>(inputs: &ExportInputs<'a>) -> Vec<(&'a SliceFitReport, FittedSmile)> {
+    inputs.reports.iter().zip(inputs.kinds).filter_map(|(r, k)| Some((r, r.smile(*k)?))).collect()
 }
 
 /// The model's name, or "mixed" when expiries use different models (each slice names its own).
@@ -38,9 +82,8 @@ fn model_name(kinds: &[ModelKind]) -> String {
 
 /// Writes fit.json (with the calendar check) atomically.
 pub fn export_fit_json(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
-    let models = models(inputs);
-    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
-        inputs.reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let smiles = smiles(inputs);
+    let fits: Vec<(&SliceFitReport, &FittedSmile)> = smiles.iter().map(|(r, s)| (*r, s)).collect();
     let calendar = crate::surface::calendar_violations(&fits);
     let source = FitSource {
         file: inputs.file.to_owned(),
@@ -56,9 +99,8 @@ pub fn export_fit_json(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Resul
 
 /// Writes the fitted surface on k ∈ [−1, 1] step 0.05 atomically.
 pub fn export_grid_csv(inputs: &ExportInputs<'_>, path: &Path) -> std::io::Result<()> {
-    let models = models(inputs);
-    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> =
-        inputs.reports.iter().zip(&models).map(|(r, m)| (r, m.as_ref())).collect();
+    let smiles = smiles(inputs);
+    let fits: Vec<(&SliceFitReport, &dyn SmileModel)> = smiles.iter().map(|(r, s)| (*r, s.model())).collect();
     let grid = GridSpec::K { min: -1.0, max: 1.0, step: 0.05 };
     write_atomically(path, |w| write_grid_csv(&fits, &grid, w).map_err(std::io::Error::other))
 }

@@ -1,8 +1,26 @@
 //! Tests of the app state driven without a window.
 
 use super::*;
-use crate::calibrate::QuoteUse;
+use crate::calibrate::{FitConfig, QuoteUse};
+use crate::gui::plots::CurveDrag;
 use crate::models::ModelKind;
+use crate::session::Session;
+
+/// The configuration the model panel edits, changed by `change` (what editing it in the panel does).
+fn set_config(app: &mut VolscopeApp, change: impl FnOnce(&mut FitConfig)) {
+    let expiry = app.scope_expiry();
+    let mut config = match expiry {
+        Some(e) => app.edit_state().setup_for(e).config.clone(),
+        None => app.edit_state().all.config.clone(),
+    };
+    change(&mut config);
+    app.apply(Action::SetConfig { expiry, config });
+}
+
+/// The model panel's model, set to `kind`.
+fn set_model(app: &mut VolscopeApp, kind: ModelKind) {
+    app.apply(Action::SetModel { expiry: app.scope_expiry(), kind });
+}
 
 /// Polls the app until the latest fit has been applied.
 fn wait_for_fit(app: &mut VolscopeApp) {
@@ -26,7 +44,7 @@ fn the_sample_opens_fitted_and_an_exclusion_refits_and_undoes() {
     let before = fits.reports[3].clone();
     assert!(before.residuals.iter().any(|q| q.instrument == instrument && q.used == QuoteUse::Used));
 
-    app.toggle_exclusion(instrument);
+    app.apply(Action::ToggleExclusion(instrument.into()));
     assert_eq!(app.excluded(), [instrument]);
     wait_for_fit(&mut app);
     let after = &app.fits().unwrap().reports[3];
@@ -34,9 +52,9 @@ fn the_sample_opens_fitted_and_an_exclusion_refits_and_undoes() {
     assert_eq!(q.used, QuoteUse::Excluded("excluded by user".into()));
     assert_eq!(after.n_quotes + 1, before.n_quotes, "the fit report changed accordingly");
 
-    app.undo(false);
+    app.apply(Action::Undo);
     assert!(app.excluded().is_empty());
-    app.undo(true);
+    app.apply(Action::Redo);
     assert_eq!(app.excluded(), [instrument]);
 }
 
@@ -45,16 +63,18 @@ fn a_bound_and_a_fixed_parameter_change_the_fit() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
     let b_before = app.fits().unwrap().reports[5].params[1];
-    app.setup_mut().config.fixed.insert("rho".into(), -0.3);
-    app.setup_mut().config.bounds.insert("b".into(), (0.0, 0.5 * b_before));
-    app.edited(true);
+    set_config(&mut app, |c| {
+        c.fixed.insert("rho".into(), -0.3);
+        c.bounds.insert("b".into(), (0.0, 0.5 * b_before));
+    });
     wait_for_fit(&mut app);
     let r = &app.fits().unwrap().reports[5];
     assert_eq!(r.params[2], -0.3, "rho fixed");
     assert!(r.params[1] <= 0.5 * b_before + 1e-12, "b within its new upper bound");
     assert!(matches!(r.status, crate::calibrate::FitStatus::AtBound { .. }), "{:?}", r.status);
-    app.setup_mut().config.bounds.insert("b".into(), (1.0, 0.5));
-    app.edited(true);
+    set_config(&mut app, |c| {
+        c.bounds.insert("b".into(), (1.0, 0.5));
+    });
     wait_for_fit(&mut app);
     let r = &app.fits().unwrap().reports[5];
     assert_eq!(r.status.label(), "failed", "a bad bound is a clear failure, not a panic");
@@ -76,29 +96,29 @@ fn a_file_that_fails_to_load_keeps_the_current_chain() {
 fn one_expiry_gets_its_own_model_and_bounds_and_undo_restores_the_shared_setup() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
-    app.select(4);
-    app.set_scope_this_expiry(true);
-    app.setup_mut().kind = ModelKind::Sabr { beta: Some(1.0) };
-    app.commit();
-    app.edited(true);
+    app.apply(Action::Select(4));
+    app.apply(Action::SetScopeThisExpiry(true));
+    set_model(&mut app, ModelKind::Sabr { beta: Some(1.0) });
+    app.let_go();
     wait_for_fit(&mut app);
     let fits = app.fits().unwrap();
     assert_eq!(fits.kinds[4], ModelKind::Sabr { beta: Some(1.0) });
     assert_eq!(fits.reports[4].param_names, ["alpha", "beta", "rho", "nu"]);
     assert!(fits.kinds.iter().enumerate().all(|(i, k)| i == 4 || *k == ModelKind::Svi), "others keep SVI");
 
-    app.setup_mut().config.bounds.insert("nu".into(), (0.0, 0.2));
-    app.commit();
-    app.edited(true);
+    set_config(&mut app, |c| {
+        c.bounds.insert("nu".into(), (0.0, 0.2));
+    });
+    app.let_go();
     wait_for_fit(&mut app);
     assert!(app.fits().unwrap().reports[4].params[3] <= 0.2 + 1e-12, "nu within this expiry's bound");
 
-    app.undo(false);
-    app.undo(false);
+    app.apply(Action::Undo);
+    app.apply(Action::Undo);
     wait_for_fit(&mut app);
     assert!(app.edit_state().per_expiry.is_empty(), "two undos restore the shared setup");
     assert_eq!(app.fits().unwrap().kinds[4], ModelKind::Svi);
-    app.undo(true);
+    app.apply(Action::Redo);
     assert_eq!(app.edit_state().setup_for(app.slice(4).unwrap().expiry_ms).kind, ModelKind::Sabr { beta: Some(1.0) });
 }
 
@@ -106,30 +126,31 @@ fn one_expiry_gets_its_own_model_and_bounds_and_undo_restores_the_shared_setup()
 fn manual_parameters_move_the_report_at_once_and_a_refit_starts_from_them() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
-    app.select(5);
+    app.apply(Action::Select(5));
     let fitted = app.report(5).unwrap().clone();
-    assert!(app.enter_manual());
+    app.apply(Action::EnterManual);
+    assert!(app.manual_params().is_some());
     assert_eq!(app.report(5).unwrap().status, crate::calibrate::FitStatus::Manual);
     assert_eq!(app.report(5).unwrap().rmse_vol_pts, fitted.rmse_vol_pts, "same parameters, same fit quality");
     // Raise the level a (total variance): the smile moves up and the residuals follow in the same call.
-    app.set_manual_param(0, fitted.params[0] + 0.01);
+    app.apply(Action::SetManualParam { index: 0, value: fitted.params[0] + 0.01 });
     let manual = app.report(5).unwrap();
     assert!(manual.rmse_vol_pts > fitted.rmse_vol_pts + 0.5, "{} vs {}", manual.rmse_vol_pts, fitted.rmse_vol_pts);
     let q = manual.residuals.iter().find(|q| q.residual_vol_pts.is_some()).unwrap();
     assert!(q.residual_vol_pts.unwrap() > 0.0, "the model now sits above the market");
-    app.commit();
+    app.let_go();
     // The worker's answers do not replace a hand-set expiry.
-    app.request_fit();
+    app.apply(Action::Refit);
     wait_for_fit(&mut app);
     assert_eq!(app.report(5).unwrap().status, crate::calibrate::FitStatus::Manual);
 
-    app.leave_manual(true);
+    app.apply(Action::LeaveManual { refit_from_here: true });
     wait_for_fit(&mut app);
     let refit = app.report(5).unwrap();
     assert!(refit.status.is_usable() && refit.status != crate::calibrate::FitStatus::Manual);
     assert!(refit.notes.iter().any(|n| n.contains("warm")), "{:?}", refit.notes);
     assert!((refit.rmse_vol_pts - fitted.rmse_vol_pts).abs() < 1e-6, "back to the optimum");
-    app.undo(false);
+    app.apply(Action::Undo);
     assert!(app.manual_params().is_some(), "undo brings the hand-set parameters back");
 }
 
@@ -137,12 +158,13 @@ fn manual_parameters_move_the_report_at_once_and_a_refit_starts_from_them() {
 fn a_saved_session_restores_edits_and_fits() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
-    app.toggle_exclusion("BTC-27MAR26-70000-P");
-    app.select(2);
-    app.set_scope_this_expiry(true);
-    app.setup_mut().config.fixed.insert("rho".into(), -0.25);
-    app.commit();
-    app.edited(true);
+    app.apply(Action::ToggleExclusion("BTC-27MAR26-70000-P".into()));
+    app.apply(Action::Select(2));
+    app.apply(Action::SetScopeThisExpiry(true));
+    set_config(&mut app, |c| {
+        c.fixed.insert("rho".into(), -0.25);
+    });
+    app.let_go();
     wait_for_fit(&mut app);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.volscope.json");
@@ -172,18 +194,19 @@ fn a_saved_session_restores_edits_and_fits() {
 fn dragging_the_manual_curve_puts_it_through_the_pointer() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
-    app.select(6);
-    assert!(app.enter_manual());
+    app.apply(Action::Select(6));
+    app.apply(Action::EnterManual);
+    assert!(app.manual_params().is_some());
     let slice_t = app.slice(6).unwrap().t_years;
-    app.drag_manual_curve(0.1, 0.75, None);
+    app.apply(Action::DragManualCurve(CurveDrag { k: 0.1, vol: 0.75, dk: None }));
     let r = app.report(6).unwrap();
     let model = ModelKind::Svi.for_slice(app.slice(6).unwrap());
     assert!((model.implied_vol(&r.params, 0.1, slice_t) - 0.75).abs() < 1e-12);
     let m_before = r.params[3];
-    app.drag_manual_curve(0.1, 0.75, Some(0.05));
+    app.apply(Action::DragManualCurve(CurveDrag { k: 0.1, vol: 0.75, dk: Some(0.05) }));
     assert!((app.report(6).unwrap().params[3] - m_before - 0.05).abs() < 1e-12, "Shift-drag moves m");
     let before = app.manual_params().unwrap().to_vec();
-    app.drag_manual_curve(0.1, -1.0, None);
+    app.apply(Action::DragManualCurve(CurveDrag { k: 0.1, vol: -1.0, dk: None }));
     assert_eq!(app.manual_params().unwrap(), before, "an impossible drag is ignored");
 }
 
@@ -191,10 +214,11 @@ fn dragging_the_manual_curve_puts_it_through_the_pointer() {
 fn an_svi_bound_does_not_fail_a_switch_to_sabr() {
     let mut app = VolscopeApp::new(None, None);
     wait_for_fit(&mut app);
-    app.setup_mut().config.bounds.insert("b".into(), (0.0, 0.5));
-    app.setup_mut().kind = ModelKind::Sabr { beta: Some(1.0) };
-    app.commit();
-    app.edited(true);
+    set_config(&mut app, |c| {
+        c.bounds.insert("b".into(), (0.0, 0.5));
+    });
+    set_model(&mut app, ModelKind::Sabr { beta: Some(1.0) });
+    app.let_go();
     wait_for_fit(&mut app);
     let fits = app.fits().unwrap();
     assert!(
@@ -220,7 +244,7 @@ fn a_tampered_session_is_restored_without_its_inconsistent_parts() {
     other.restore_session(&path).unwrap();
     assert!(other.edit_state().manual.is_empty(), "hand-set parameters of the wrong length are dropped");
     assert!(other.fits().is_none(), "fits that do not match their models are not shown");
-    other.select(3);
+    other.apply(Action::Select(3));
     assert!(other.manual_params().is_none());
     wait_for_fit(&mut other);
     assert_eq!(other.fits().unwrap().reports.len(), 10);
@@ -232,9 +256,9 @@ fn tick_autosave(app: &mut VolscopeApp, duration: std::time::Duration) {
     while std::time::Instant::now() < deadline {
         app.poll_fits();
         app.poll_load();
-        if app.autosave.due() {
+        if app.edits.autosave_mut().due() {
             let session = app.session();
-            app.autosave.save_in_background(session);
+            app.edits.autosave_mut().save_in_background(session);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -262,7 +286,7 @@ fn an_unreadable_autosave_and_settings_file_are_set_aside_never_written_over() {
     assert!(message.contains("settings.json") && message.contains(".unreadable-"), "{message}");
 
     // The app goes on with the sample; its autosave now writes a fresh file beside the kept one.
-    app.toggle_exclusion("BTC-27MAR26-70000-P");
+    app.apply(Action::ToggleExclusion("BTC-27MAR26-70000-P".into()));
     tick_autosave(&mut app, std::time::Duration::from_millis(300));
     assert!(Session::load(&autosave).is_ok(), "a fresh autosave");
     assert_eq!(std::fs::read_to_string(kept_autosave).unwrap(), junk, "the unreadable one is untouched");
@@ -276,13 +300,13 @@ fn nothing_is_autosaved_while_the_autosaved_session_restores() {
     std::fs::write(&data, crate::sample::SAMPLE_CSV).unwrap();
     let mut first = VolscopeApp::new(Some(&data), None);
     wait_for_fit(&mut first);
-    first.toggle_exclusion("BTC-27MAR26-70000-P");
+    first.apply(Action::ToggleExclusion("BTC-27MAR26-70000-P".into()));
     first.session().save(&autosave).unwrap();
     let saved = std::fs::read(&autosave).unwrap();
 
     let mut app = VolscopeApp::start_with(None, egui::Context::default(), None, Some(autosave.clone()), None);
     assert!(app.loading(), "the session's file loads in the background");
-    assert!(!app.autosave.due(), "the sample shown meanwhile is not saved");
+    assert!(!app.edits.autosave_mut().due(), "the sample shown meanwhile is not saved");
     app.flush_autosave_on_exit();
     assert_eq!(std::fs::read(&autosave).unwrap(), saved, "not even on exit");
     tick_autosave(&mut app, std::time::Duration::from_secs(1));
@@ -299,7 +323,7 @@ fn the_first_autosave_of_a_run_keeps_the_session_it_replaces() {
     let data = dir.path().join("chain.csv");
     std::fs::write(&data, crate::sample::SAMPLE_CSV).unwrap();
     let mut app = VolscopeApp::start_with(Some(&data), egui::Context::default(), None, Some(autosave.clone()), None);
-    assert!(!app.autosave.due(), "nothing is saved before the file has loaded");
+    assert!(!app.edits.autosave_mut().due(), "nothing is saved before the file has loaded");
     tick_autosave(&mut app, std::time::Duration::from_millis(500));
     let session = Session::load(&autosave).expect("the opened file is autosaved without an edit");
     assert_eq!(session.source.as_deref(), Some(data.canonicalize().unwrap().as_path()));

@@ -51,11 +51,11 @@ impl CalculatorApp {
                 ui.selectable_value(&mut self.kind, OptionKind::Put, "Put");
             });
             ui.end_row();
-            number_row(ui, "Forward (USD)", &mut self.forward_usd, 10.0, 0.0..=1e9);
-            number_row(ui, "Strike (USD)", &mut self.strike_usd, 10.0, 0.0..=1e9);
-            number_row(ui, "Days to expiry", &mut self.days_to_expiry, 0.1, 0.0..=3650.0);
-            number_row(ui, "Vol (%)", &mut self.vol_pct, 0.1, 0.0..=1000.0);
-            number_row(ui, "Rate (%)", &mut self.rate_pct, 0.01, -50.0..=50.0);
+            number_row_ui(ui, "Forward (USD)", &mut self.forward_usd, 10.0, 0.0..=1e9);
+            number_row_ui(ui, "Strike (USD)", &mut self.strike_usd, 10.0, 0.0..=1e9);
+            number_row_ui(ui, "Days to expiry", &mut self.days_to_expiry, 0.1, 0.0..=3650.0);
+            number_row_ui(ui, "Vol (%)", &mut self.vol_pct, 0.1, 0.0..=1000.0);
+            number_row_ui(ui, "Rate (%)", &mut self.rate_pct, 0.01, -50.0..=50.0);
         });
     }
 
@@ -69,13 +69,13 @@ impl CalculatorApp {
             ui.label(RichText::new("USD").strong());
             ui.label(RichText::new("coin").strong());
             ui.end_row();
-            value_row(ui, "Price", price(&spec, vol), c.value_coin);
-            value_row(ui, "Delta (Black / premium-adj.)", g.delta, c.delta_coin);
-            value_row(ui, "Gamma", g.gamma, c.gamma_coin);
-            value_row(ui, "Vega per vol pt", g.vega_per_vol_point(), c.vega_coin / 100.0);
-            value_row(ui, "Theta per day", g.theta_per_day(), c.theta_coin_per_year / 365.0);
-            value_row(ui, "Vanna", g.vanna, c.vanna_coin);
-            value_row(ui, "Volga", g.volga, c.volga_coin);
+            value_row_ui(ui, "Price", price(&spec, vol), c.value_coin);
+            value_row_ui(ui, "Delta (Black / premium-adj.)", g.delta, c.delta_coin);
+            value_row_ui(ui, "Gamma", g.gamma, c.gamma_coin);
+            value_row_ui(ui, "Vega per vol pt", g.vega_per_vol_point(), c.vega_coin / 100.0);
+            value_row_ui(ui, "Theta per day", g.theta_per_day(), c.theta_coin_per_year / 365.0);
+            value_row_ui(ui, "Vanna", g.vanna, c.vanna_coin);
+            value_row_ui(ui, "Volga", g.volga, c.volga_coin);
         });
     }
 
@@ -94,13 +94,13 @@ impl CalculatorApp {
     }
 }
 
-fn number_row(ui: &mut Ui, label: &str, value: &mut f64, speed: f64, range: std::ops::RangeInclusive<f64>) {
+fn number_row_ui(ui: &mut Ui, label: &str, value: &mut f64, speed: f64, range: std::ops::RangeInclusive<f64>) {
     ui.label(label);
     ui.add(egui::DragValue::new(value).speed(speed).range(range));
     ui.end_row();
 }
 
-fn value_row(ui: &mut Ui, label: &str, usd: f64, coin: f64) {
+fn value_row_ui(ui: &mut Ui, label: &str, usd: f64, coin: f64) {
     ui.label(label);
     ui.label(RichText::new(format!("{usd:.6}")).monospace());
     ui.label(RichText::new(format!("{coin:.8}")).monospace());

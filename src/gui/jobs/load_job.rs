@@ -11,7 +11,7 @@ use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use crate::io::{load_path_with_progress, LoadError, LoadOptions, LoadProgress, SourceFormat};
 use crate::market::BuildOptions;
 
-use super::loaded::LoadedChain;
+use crate::gui::jobs::loaded_chain::LoadedChain;
 
 /// Bytes in a MiB, for the progress label.
 const BYTES_PER_MIB: f64 = 1_048_576.0;

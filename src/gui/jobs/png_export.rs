@@ -43,6 +43,8 @@ pub struct PlotPng {
     on_start: Option<PathBuf>,
     /// Why the start-up export gave up, until [`PlotPng::poll`] reports it.
     start_failed: Option<String>,
+    /// An export asked for this frame (region in points, path), requested at the end of the frame.
+    queued: Option<(Rect, PathBuf)>,
 }
 
 impl PlotPng {
@@ -70,10 +72,19 @@ impl PlotPng {
         self.pending = Some(Pending { rect_pt: rect, pixels_per_point: ctx.pixels_per_point(), path, image });
     }
 
-    /// Requests the start-up export once the plot is `ready` (its fit done) and its `rect` is known; keeps
-    /// frames coming until then, and gives up after `START_EXPORT_MAX_PASSES` frames. Does nothing when the
-    /// hook is not armed.
+    /// Asks for an export of `rect` (points) to `path`; [`PlotPng::start_export_if_due`] requests its
+    /// screenshot at the end of the frame.
+    pub fn queue(&mut self, rect: Rect, path: PathBuf) {
+        self.queued = Some((rect, path));
+    }
+
+    /// Requests the queued export (see [`PlotPng::queue`]), and the start-up export once the plot is `ready`
+    /// (its fit done) and its `rect` is known; keeps frames coming until then, and gives up after
+    /// `START_EXPORT_MAX_PASSES` frames. The start-up part does nothing when the hook is not armed.
     pub fn start_export_if_due(&mut self, ctx: &egui::Context, rect: Option<Rect>, ready: bool) {
+        if let Some((rect, path)) = self.queued.take() {
+            self.request(ctx, rect, path);
+        }
         let Some(path) = self.on_start.take() else { return };
         let pass = ctx.cumulative_pass_nr();
         match rect {

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::chain_view::XAxis;
-use super::tables::Tab;
-use super::theme::ThemeChoice;
+use crate::gui::plots::XAxis;
+use crate::gui::tabs::Tab;
+use crate::gui::theme::ThemeChoice;
 use crate::session::Session;
 
 /// Key of the settings in eframe's storage.
@@ -335,6 +335,11 @@ impl WriteJob {
         *written = self.sequence;
         Ok(())
     }
+}
+
+/// The settings older versions kept in eframe's storage (used when there is no settings file yet).
+pub fn legacy_settings(storage: Option<&dyn eframe::Storage>) -> Option<Settings> {
+    storage.and_then(|s| eframe::get_value(s, SETTINGS_KEY))
 }
 
 #[cfg(test)]

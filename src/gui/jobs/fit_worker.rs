@@ -5,10 +5,10 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::calibrate::{fit_slice, SliceFitReport};
+use crate::calibrate::SliceFitReport;
 use crate::market::Snapshot;
 use crate::models::ModelKind;
-use crate::session::SlicePlan;
+use crate::session::{fit_plans, SlicePlan};
 
 /// What to fit.
 pub struct FitRequest {
@@ -93,22 +93,13 @@ fn run(request: FitRequest) -> FitResult {
     let start = Instant::now();
     let FitRequest { id, snapshot, plans } = request;
     let kinds: Vec<ModelKind> = plans.iter().map(|p| p.kind).collect();
-    let reports = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        snapshot
-            .slices
-            .iter()
-            .zip(&plans)
-            .map(|(slice, plan)| {
-                let model = plan.kind.for_slice(slice);
-                fit_slice(model.as_ref(), slice, &plan.config, plan.warm_start.as_deref())
-            })
-            .collect::<Vec<_>>()
-    }))
-    .map_err(|panic| {
-        let what =
-            panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-        format!("the fit panicked: {}", what.unwrap_or_else(|| "unknown reason".to_owned()))
-    });
+    // Smile models slice by slice, surface models (SSVI) over all their slices at once.
+    let reports =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_plans(&snapshot, &plans))).map_err(|panic| {
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            format!("the fit panicked: {}", what.unwrap_or_else(|| "unknown reason".to_owned()))
+        });
     FitResult { id, kinds, reports, elapsed_ms: start.elapsed().as_secs_f64() * 1e3 }
 }
 

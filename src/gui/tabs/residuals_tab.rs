@@ -4,8 +4,8 @@
 use egui::{vec2, Align, Id, Layout, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, LineStyle, Plot};
 
-use super::theme;
 use crate::calibrate::{Exclusion, QuoteResidual, QuoteUse, SliceFitReport};
+use crate::gui::theme;
 use crate::pricing::OptionKind;
 
 /// Below this width the table and the charts are stacked instead of side by side, points.

@@ -330,3 +330,23 @@ fn the_first_autosave_of_a_run_keeps_the_session_it_replaces() {
     let previous = std::fs::read_to_string(dir.path().join("autosave.volscope.previous.json")).unwrap();
     assert_eq!(previous, "{\"earlier\": \"session\"}");
 }
+
+#[test]
+fn ssvi_from_the_model_box_fits_every_expiry_as_one_surface() {
+    let mut app = VolscopeApp::new(None, None);
+    wait_for_fit(&mut app);
+    set_model(&mut app, ModelKind::Ssvi);
+    app.let_go();
+    wait_for_fit(&mut app);
+    let fits = app.fits().unwrap();
+    assert!(fits.kinds.iter().all(|k| *k == ModelKind::Ssvi));
+    let live: Vec<_> = fits.reports.iter().filter(|r| r.t_years > 0.0).collect();
+    assert!(!live.is_empty());
+    for r in live {
+        assert_eq!(r.model, "ssvi");
+        assert!(r.status.is_usable(), "{}: {:?}", r.expiry, r.status);
+        assert_eq!(r.param_names, ["a", "b", "rho", "m", "sigma"], "each expiry's smile is raw SVI");
+        assert!(r.butterfly.ok, "{}", r.expiry);
+        assert!(r.smile(ModelKind::Ssvi).is_some(), "every read-out gets a smile");
+    }
+}

@@ -94,6 +94,17 @@ fn edit_scope_config(app: &VolscopeApp) -> FitConfig {
 fn constraints_section_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     let Some(slice) = app.slice(app.selected()) else { return };
     let kind = edit_scope_kind(app);
+    if let Some(surface) = kind.surface() {
+        ui.label(
+            RichText::new(format!(
+                "{} fits every expiry as one arbitrage-free surface; the rows are this expiry's {} slice. \
+                 Bounds and fixed values do not apply to it yet.",
+                kind.label(),
+                surface.slice_kind().label()
+            ))
+            .small(),
+        );
+    }
     let model = kind.for_slice(slice);
     let defaults = model.default_bounds();
     let fitted = app

@@ -99,6 +99,28 @@ impl FittedSmile {
     pub fn implied_vol(&self, k: f64) -> f64 {
         self.model.implied_vol(&self.params, k, self.inputs.t_years)
     }
+
+    /// The slice inputs (T, forward).
+    pub fn inputs(&self) -> SliceInputs {
+        self.inputs
+    }
+
+    /// The same model on the same slice with other parameters (checked like [`FittedSmile::new`]).
+    pub fn with_params(&self, params: Vec<f64>) -> Result<FittedSmile, SmileError> {
+        FittedSmile::new(self.kind, self.inputs, params)
+    }
+
+    /// This smile moved by hand through vol `to_vol` (decimal) at `k` ([`super::Drag::set_vol_at`]), or
+    /// `None` when the model cannot be dragged or the move leaves its domain.
+    pub fn dragged_to(&self, k: f64, to_vol: f64) -> Option<FittedSmile> {
+        let moved = super::drag::set_vol_at(self.kind, self.model(), &self.params, self.inputs.t_years, k, to_vol)?;
+        self.with_params(moved).ok()
+    }
+
+    /// This smile shifted by `dk` along k ([`super::Drag::shift_k`]), or `None` when the model cannot move so.
+    pub fn shifted(&self, dk: f64) -> Option<FittedSmile> {
+        self.with_params(super::drag::shift_k(self.kind, &self.params, self.inputs.t_years, dk)?).ok()
+    }
 }
 
 #[cfg(test)]

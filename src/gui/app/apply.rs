@@ -3,7 +3,6 @@
 
 use super::{Action, VolscopeApp};
 use crate::calibrate::evaluate_slice;
-use crate::models::drag;
 
 /// What follows an action ([`VolscopeApp::follow_up`]).
 #[derive(Default)]
@@ -224,12 +223,15 @@ impl VolscopeApp {
             return FollowUp::default();
         };
         let kind = self.edits.state().setup_for(slice.expiry_ms).kind;
-        let model = kind.for_slice(slice);
-        let moved = match drag.dk {
-            Some(dk) => drag::shift_k(kind, params, slice.t_years, dk),
-            None => drag::set_vol_at(kind, model.as_ref(), params, slice.t_years, drag.k, drag.vol),
+        let inputs = crate::models::SliceInputs { t_years: slice.t_years, forward: slice.forward };
+        let Ok(smile) = crate::models::FittedSmile::new(kind, inputs, params.to_vec()) else {
+            return FollowUp::default();
         };
-        let Some(moved) = moved else { return FollowUp::default() };
+        let moved = match drag.dk {
+            Some(dk) => smile.shifted(dk),
+            None => smile.dragged_to(drag.k, drag.vol),
+        };
+        let Some(moved) = moved.map(|m| m.params().to_vec()) else { return FollowUp::default() };
         let e = slice.expiry_ms;
         self.edits.state_mut().manual.insert(e, moved);
         FollowUp::hand_set()

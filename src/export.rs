@@ -208,14 +208,15 @@ impl GridSpec {
         Ok(GridSpec::Deltas(deltas))
     }
 
-    /// The k points of a K grid (empty for a delta grid or an invalid request).
+    /// The k points of a K grid (empty for a delta grid or an invalid request). A point that rounding takes
+    /// past `max` is `max`: near the largest finite numbers `min + i·step` would otherwise overflow to infinity.
     fn k_points(&self) -> Vec<f64> {
         match *self {
             GridSpec::K { min, max, step }
                 if step > 0.0 && max >= min && (max - min) / step < MAX_GRID_POINTS as f64 =>
             {
                 let n = ((max - min) / step + 1e-9).floor() as usize;
-                (0..=n).map(|i| min + i as f64 * step).collect()
+                (0..=n).map(|i| (min + i as f64 * step).min(max)).collect()
             }
             _ => Vec::new(),
         }
@@ -407,6 +408,21 @@ mod tests {
         for (got, want) in deltas.iter().zip([0.25, 0.5, 0.75]) {
             assert!((got - want).abs() < 1e-9, "{got} vs {want}");
         }
+    }
+
+    #[test]
+    fn a_k_grid_near_the_largest_floats_stays_finite_and_within_its_bounds() {
+        // Found by the fit_grid fuzz target's assertions (fuzz/regressions/fit_grid/k_grid_overflows_to_inf):
+        // 3 · (f64::MAX / 3) rounds above f64::MAX, so the last point was +inf.
+        for (min, max) in [(0.0, f64::MAX), (-f64::MAX, 0.0), (f64::MAX / 2.0, f64::MAX)] {
+            let step = (max - min) / 3.0;
+            let grid = GridSpec::k(min, max, step).unwrap();
+            let ks = grid.k_points();
+            assert_eq!(ks.len(), 4, "[{min}, {max}] step {step}");
+            assert!(ks.iter().all(|k| k.is_finite() && *k >= min && *k <= max), "{ks:?}");
+        }
+        let ks = GridSpec::k(-1.0, 1.0, 0.05).unwrap().k_points();
+        assert_eq!((ks.len(), ks[0], ks[40]), (41, -1.0, 1.0));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Fuzz targets: one function per kind of user file, taking its raw bytes and going through the library exactly
-//! as opening that file does, never panicking on its own (every error is a normal outcome and is dropped).
+//! as opening that file does, never panicking on its own (every error is a normal outcome and is dropped); and
+//! [`fit_grid`], the grid options of `volscope fit` as the command line reads and checks them, which asserts
+//! the promises of an accepted grid.
 //!
 //! They are shared by the cargo-fuzz crate (`fuzz/`, nightly) and the corpus replay test
 //! (`tests/fuzz_corpus.rs`, stable), through [`TARGETS`]: a panic, a hang or a runaway allocation in one of
@@ -96,6 +98,86 @@ pub fn fit_config(bytes: &[u8]) {
     }
 }
 
+/// Checks the surface grid options of `volscope fit` as the command line does: the input, read as UTF-8 with
+/// invalid sequences replaced, gives up to four lines, the values of `--k-min`, `--k-max`, `--k-step` and
+/// `--deltas` (comma-separated; an empty or missing line leaves that option out), parsed by the command line
+/// ([`crate::cli::Cli`]) and checked as `volscope fit` checks them ([`crate::export::GridSpec::k`] or
+/// [`crate::export::GridSpec::deltas`]). An accepted grid is written as `--grid` writes it
+/// ([`crate::export::write_grid_csv`], for one SVI fit) and must keep its promises: a delta grid of at most
+/// [`crate::export::MAX_GRID_POINTS`] deltas, each strictly between 0 and 1; a k grid of finite bounds and a
+/// positive step; at least one and at most `MAX_GRID_POINTS` rows, every k finite.
+pub fn fit_grid(bytes: &[u8]) {
+    use crate::export::{write_grid_csv, GridSpec, MAX_GRID_POINTS};
+    use clap::Parser;
+
+    let text = String::from_utf8_lossy(bytes);
+    let mut args: Vec<String> =
+        ["volscope", "fit", "quotes.csv", "--output", "fit.json", "--grid", "grid.csv"].map(String::from).to_vec();
+    for (option, value) in ["--k-min", "--k-max", "--k-step", "--deltas"].into_iter().zip(text.splitn(4, '\n')) {
+        if !value.is_empty() {
+            args.push(format!("{option}={value}"));
+        }
+    }
+    let Ok(crate::cli::Cli { command: Some(crate::cli::Command::Fit(fit)), .. }) =
+        crate::cli::Cli::try_parse_from(&args)
+    else {
+        return;
+    };
+    let Ok(Some(grid)) = crate::cli::fit::grid_spec(&fit) else {
+        return;
+    };
+    match &grid {
+        GridSpec::Deltas(deltas) => {
+            assert!(!deltas.is_empty() && deltas.len() <= MAX_GRID_POINTS, "{} deltas accepted", deltas.len());
+            assert!(deltas.iter().all(|d| *d > 0.0 && *d < 1.0), "a delta outside (0, 1) accepted: {deltas:?}");
+        }
+        GridSpec::K { min, max, step } => assert!(
+            min.is_finite() && max.is_finite() && step.is_finite() && *step > 0.0 && max >= min,
+            "k grid [{min}, {max}] step {step} accepted"
+        ),
+    }
+    let report = grid_fit_report();
+    let mut csv = Vec::new();
+    write_grid_csv(&[(&report, &crate::models::Svi)], &grid, &mut csv).expect("writing to memory");
+    let csv = String::from_utf8(csv).expect("grid.csv is UTF-8");
+    let mut rows = 0usize;
+    for row in csv.lines().skip(1) {
+        rows += 1;
+        let k = row.split(',').nth(3).and_then(|k| k.parse::<f64>().ok());
+        assert!(k.is_some_and(f64::is_finite), "grid row with a k that is not finite: {row} (grid {grid:?})");
+    }
+    assert!(rows <= MAX_GRID_POINTS, "{rows} grid rows for one expiry");
+    if let GridSpec::K { .. } = grid {
+        assert!(rows >= 1, "an accepted k grid without a point: {grid:?}");
+    }
+}
+
+/// A usable SVI fit of a 0.1-year BTC expiry, as [`fit_grid`] writes its grid.
+fn grid_fit_report() -> crate::calibrate::SliceFitReport {
+    use crate::calibrate::{ButterflySummary, FitStatus, SliceFitReport};
+    SliceFitReport {
+        expiry: "2026-03-27T08:00:00Z".into(),
+        expiry_ms: 1_774_598_400_000,
+        t_years: 0.1,
+        forward: 70_000.0,
+        model: "svi".into(),
+        status: FitStatus::Converged,
+        param_names: ["a", "b", "rho", "m", "sigma"].map(String::from).to_vec(),
+        params: vec![0.02, 0.1, -0.3, 0.0, 0.1],
+        rmse_vol_pts: 0.0,
+        max_abs_err_vol_pts: 0.0,
+        inside_spread_share: 1.0,
+        mean_err_spread_units: 0.0,
+        n_quotes: 0,
+        iterations: 0,
+        function_evals: 0,
+        fit_time_us: 0.0,
+        butterfly: ButterflySummary { ok: true, min_g: 0.0, k_at_min_g: 0.0, negative_ranges: vec![] },
+        residuals: vec![],
+        notes: vec![],
+    }
+}
+
 /// Slice inputs a model is built for: a one-day BTC expiry and a two-year low-priced one (the models' default
 /// bounds depend on T and F; validation needs nothing else).
 fn typical_inputs() -> [SliceInputs; 2] {
@@ -181,6 +263,7 @@ pub const TARGETS: &[Target] = &[
     ("detect", detect),
     ("session", session),
     ("fit_config", fit_config),
+    ("fit_grid", fit_grid),
 ];
 
 /// The function of the target `name`, if there is one.

@@ -12,8 +12,10 @@
 //! `cargo install cargo-fuzz`). Each `fuzz/fuzz_targets/<target>.rs` calls the function of the same name in
 //! `volscope::fuzz_targets`: one `load_<format>` per source format (the loader, then the snapshot of every
 //! underlying), `detect` (format detection then that format's load, as opening an unknown file does),
-//! `session` (a session file restored onto the bundled sample) and `fit_config` (a fit configuration JSON
-//! checked against every model). From the repository root:
+//! `session` (a session file restored onto the bundled sample), `fit_config` (a fit configuration JSON
+//! checked against every model) and `fit_grid` (the `--k-min/--k-max/--k-step/--deltas` values of `volscope
+//! fit`, one per line, parsed and checked as the command line does, and an accepted grid written). From the
+//! repository root:
 //!
 //! ```text
 //! cargo +nightly fuzz list

@@ -71,7 +71,7 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
 }
 
 /// The grid `--grid` asks for (checked even without `--grid`, so a bad request is always an error).
-fn grid_spec(args: &FitArgs) -> anyhow::Result<Option<GridSpec>> {
+pub(crate) fn grid_spec(args: &FitArgs) -> anyhow::Result<Option<GridSpec>> {
     let spec = match &args.deltas {
         Some(d) => GridSpec::deltas(d.clone()),
         None => GridSpec::k(args.k_min, args.k_max, args.k_step),

@@ -83,12 +83,11 @@ pub(super) fn point_residual(
     loss: Loss,
     grad: &mut [f64],
 ) -> Option<(f64, f64)> {
-    let w = model.total_variance(params, p.k);
+    let w = model.total_variance_with_gradient(params, p.k, grad);
     if !(w > 0.0) || !w.is_finite() {
         return None;
     }
     let vol = (w / t).sqrt();
-    model.total_variance_gradient(params, p.k, grad);
     // ∂σ/∂p = ∂w/∂p / (2σT).
     let dvol = 1.0 / (2.0 * vol * t);
     let (value, scale) = match objective {

@@ -60,6 +60,13 @@ pub trait SmileModel: Send + Sync {
         }
     }
 
+    /// w(k), with ∂w/∂p_i written into `grad` (the calibrator's residual rows need both; models that share
+    /// work between the two override it, with the same values as the two calls).
+    fn total_variance_with_gradient(&self, params: &[f64], k: f64, grad: &mut [f64]) -> f64 {
+        self.total_variance_gradient(params, k, grad);
+        self.total_variance(params, k)
+    }
+
     /// (w, ∂w/∂k, ∂²w/∂k²) at `k`, for the butterfly check g(k). Default: central differences in k.
     fn total_variance_k_derivatives(&self, params: &[f64], k: f64) -> (f64, f64, f64) {
         let h = 1e-4;

@@ -60,9 +60,11 @@ fn normalized_vega(k: f64, vol: f64, t: f64) -> f64 {
 /// A quote taking part in the fit.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Point {
-    k: f64,
+    /// Log-moneyness.
+    pub(super) k: f64,
     kind: OptionKind,
-    vol: f64,
+    /// Mid implied vol.
+    pub(super) vol: f64,
     /// Objective target (mid vol, or normalized mid price).
     target: f64,
     weight: f64,
@@ -191,6 +193,15 @@ pub(super) fn market_atm(points: &[Point]) -> (f64, f64) {
         _ => f64::NAN,
     };
     (k0, vol)
+}
+
+/// The used quote nearest the money as (k, total variance), if any: where a surface pins a slice's level.
+pub(super) fn anchor(points: &[Point], t_years: f64) -> Option<(f64, f64)> {
+    points
+        .iter()
+        .filter(|p| p.vol.is_finite() && p.vol > 0.0)
+        .min_by(|a, b| a.k.abs().total_cmp(&b.k.abs()))
+        .map(|p| (p.k, p.vol * p.vol * t_years))
 }
 
 /// Why a solved fit is degenerate, if it is.

@@ -5,6 +5,7 @@ pub mod report;
 
 pub use report::{ButterflySummary, Exclusion, FitStatus, QuoteResidual, QuoteUse, SliceFitReport};
 
+mod chain_start;
 pub mod config;
 pub mod error;
 pub mod fit;

@@ -21,6 +21,18 @@ pub enum FitStatus {
     },
     /// Parameters set by hand (the GUI's manual mode), evaluated without a solve.
     Manual,
+    /// A surface slice whose ATM total variance the surface raised above the market's, to stay free of calendar
+    /// arbitrage (the market's was below the previous expiry's): by how much, in vol points at the money.
+    ProjectedAtm {
+        /// Fitted ATM vol minus the market's, vol points.
+        #[serde(with = "crate::json_num")]
+        moved_vol_pts: f64,
+    },
+    /// A surface slice on fewer usable quotes than the model has parameters per expiry: its shape from the
+    /// neighbouring expiries, its level through its quote nearest the money.
+    NeighbourShape,
+    /// A surface slice with no usable quote: interpolated between the neighbouring expiries.
+    Interpolated,
     /// No usable fit; the reason, and no parameters are trusted.
     Failed {
         /// Why (too few quotes, bad bounds, degenerate result, solver failure, …).
@@ -29,15 +41,25 @@ pub enum FitStatus {
 }
 
 impl FitStatus {
-    /// `converged`, `max_iterations`, `at_bound`, `manual`, `failed`.
+    /// `converged`, `max_iterations`, `at_bound`, `manual`, `projected_atm`, `neighbour_shape`, `interpolated`,
+    /// `failed`.
     pub fn label(&self) -> &'static str {
         match self {
             FitStatus::Converged => "converged",
             FitStatus::MaxIterations => "max_iterations",
             FitStatus::AtBound { .. } => "at_bound",
             FitStatus::Manual => "manual",
+            FitStatus::ProjectedAtm { .. } => "projected_atm",
+            FitStatus::NeighbourShape => "neighbour_shape",
+            FitStatus::Interpolated => "interpolated",
             FitStatus::Failed { .. } => "failed",
         }
+    }
+
+    /// `true` when the curve is not the expiry's own fit but placed by a surface from its neighbours
+    /// ([`FitStatus::NeighbourShape`], [`FitStatus::Interpolated`]): drawn distinctly.
+    pub fn is_surface_fill(&self) -> bool {
+        matches!(self, FitStatus::NeighbourShape | FitStatus::Interpolated)
     }
 
     /// `true` unless the fit failed.

@@ -96,7 +96,7 @@ mod tests {
 
     fn model(kind: ModelKind) -> Box<dyn SmileModel> {
         match kind {
-            ModelKind::Svi | ModelKind::Ssvi => Box::new(super::super::Svi),
+            ModelKind::Svi | ModelKind::Ssvi | ModelKind::Essvi => Box::new(super::super::Svi),
             ModelKind::SviJw => Box::new(super::super::SviJw::new(T)),
             ModelKind::Sabr { beta } => {
                 Box::new(super::super::Sabr::new(T, 70_000.0).with_fixed_beta(beta.unwrap_or(1.0)))

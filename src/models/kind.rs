@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Sabr, SliceInputs, SmileModel, Ssvi, SurfaceModel, Svi, SviJw};
+use super::{Essvi, Sabr, SliceInputs, SmileModel, Ssvi, SurfaceModel, Svi, SviJw};
 use crate::market::ExpirySlice;
 
 /// The per-expiry smile models a user can pick.
@@ -23,16 +23,20 @@ pub enum ModelKind {
     /// SSVI with a power-law φ: one surface over every expiry (global ρ, η, γ and θ per expiry), whose slices
     /// are raw SVI.
     Ssvi,
+    /// eSSVI: one surface over every expiry with θ, ρ and ψ per expiry (Hendriks–Martini), arbitrage-free by
+    /// construction; its slices are raw SVI.
+    Essvi,
 }
 
 impl ModelKind {
     /// Every model a user can pick, in the order menus list them (β fixed at 1 and free for SABR).
-    pub const ALL: [ModelKind; 5] = [
+    pub const ALL: [ModelKind; 6] = [
         ModelKind::Svi,
         ModelKind::SviJw,
         ModelKind::Sabr { beta: Some(1.0) },
         ModelKind::Sabr { beta: None },
         ModelKind::Ssvi,
+        ModelKind::Essvi,
     ];
 
     /// The label menus show.
@@ -44,10 +48,11 @@ impl ModelKind {
             ModelKind::Sabr { beta: Some(_) } => "SABR (beta 1)",
             ModelKind::Sabr { beta: None } => "SABR (free beta)",
             ModelKind::Ssvi => "SSVI (surface)",
+            ModelKind::Essvi => "eSSVI (surface)",
         }
     }
 
-    /// Parses `svi`, `svi-jw`, `sabr` (β fixed at 1), `ssvi`; `sabr-free-beta` fits β too.
+    /// Parses `svi`, `svi-jw`, `sabr` (β fixed at 1), `ssvi`, `essvi`; `sabr-free-beta` fits β too.
     pub fn parse(name: &str) -> Option<ModelKind> {
         match name.trim().to_ascii_lowercase().as_str() {
             "svi" | "raw-svi" => Some(ModelKind::Svi),
@@ -55,6 +60,7 @@ impl ModelKind {
             "sabr" => Some(ModelKind::Sabr { beta: Some(1.0) }),
             "sabr-free-beta" => Some(ModelKind::Sabr { beta: None }),
             "ssvi" => Some(ModelKind::Ssvi),
+            "essvi" => Some(ModelKind::Essvi),
             _ => None,
         }
     }
@@ -68,7 +74,7 @@ impl ModelKind {
     pub fn for_inputs(self, inputs: SliceInputs) -> Box<dyn SmileModel> {
         let SliceInputs { t_years, forward } = inputs;
         match self {
-            ModelKind::Svi | ModelKind::Ssvi => Box::new(Svi),
+            ModelKind::Svi | ModelKind::Ssvi | ModelKind::Essvi => Box::new(Svi),
             ModelKind::SviJw => Box::new(SviJw::new(t_years)),
             ModelKind::Sabr { beta: Some(b) } => Box::new(Sabr::new(t_years, forward).with_fixed_beta(b)),
             ModelKind::Sabr { beta: None } => Box::new(Sabr::new(t_years, forward)),
@@ -89,6 +95,7 @@ impl ModelKind {
             ModelKind::Sabr { beta: Some(_) } => "sabr",
             ModelKind::Sabr { beta: None } => "sabr-free-beta",
             ModelKind::Ssvi => "ssvi",
+            ModelKind::Essvi => "essvi",
         }
     }
 
@@ -96,6 +103,7 @@ impl ModelKind {
     pub fn surface(self) -> Option<Box<dyn SurfaceModel>> {
         match self {
             ModelKind::Ssvi => Some(Box::new(Ssvi)),
+            ModelKind::Essvi => Some(Box::new(Essvi)),
             _ => None,
         }
     }

@@ -97,6 +97,7 @@ pub trait SmileModel: Send + Sync {
 }
 
 pub mod capabilities;
+pub mod essvi;
 pub mod sabr_start;
 pub mod ssvi;
 pub mod surface_model;
@@ -117,5 +118,6 @@ pub mod kind;
 
 pub use fitted::{FittedSmile, SmileError};
 pub use kind::ModelKind;
+pub use essvi::{Essvi, EssviSlice};
 pub use ssvi::Ssvi;
-pub use surface_model::{SurfaceModel, SurfaceParams};
+pub use surface_model::{ChainedSurface, SurfaceModel, SurfaceParams};

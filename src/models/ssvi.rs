@@ -148,6 +148,22 @@ impl SurfaceModel for Ssvi {
         let theta = params.per_expiry[i][0];
         ssvi_to_raw(theta, rho, power_law_phi(theta, eta, gamma)).to_array().to_vec()
     }
+
+    /// θ linear in T between the fitted expiries, ∝ T before the first and after the last (monotone, so the
+    /// power law keeps the surface free of arbitrage); the global parameters are the surface's.
+    fn interpolate(&self, params: &SurfaceParams, ts: &[f64], t: f64, _anchor: Option<(f64, f64)>) -> Option<Vec<f64>> {
+        let thetas: Vec<f64> = params.per_expiry.iter().map(|p| p[0]).collect();
+        let (&t1, &tn) = (ts.first()?, ts.last()?);
+        let theta = match ts.iter().position(|&ti| ti >= t) {
+            Some(0) => thetas[0] * (t / t1).clamp(1e-9, 1.0),
+            None => thetas[thetas.len() - 1] * t / tn,
+            Some(j) => {
+                let f = if ts[j] > ts[j - 1] { (t - ts[j - 1]) / (ts[j] - ts[j - 1]) } else { 1.0 };
+                thetas[j - 1] + f.clamp(0.0, 1.0) * (thetas[j] - thetas[j - 1])
+            }
+        };
+        (theta > 0.0 && theta.is_finite()).then(|| vec![theta])
+    }
 }
 
 #[cfg(test)]

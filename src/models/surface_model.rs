@@ -44,4 +44,42 @@ pub trait SurfaceModel: Send + Sync {
 
     /// The smile parameters (of [`SurfaceModel::slice_kind`]) of expiry `i`.
     fn smile_params(&self, params: &SurfaceParams, i: usize) -> Vec<f64>;
+
+    /// Fewest usable quotes an expiry needs to take part in the calibration (default: one per per-expiry
+    /// parameter). An expiry with fewer gets its slice from [`SurfaceModel::interpolate`].
+    fn min_points(&self) -> usize {
+        self.per_expiry_names().len().max(1)
+    }
+
+    /// Slice-by-slice structure, for models whose coordinates chain from one expiry to the next (eSSVI): the
+    /// calibrator then fits the expiries one by one in maturity order before the global polish.
+    fn chained(&self) -> Option<&dyn ChainedSurface> {
+        None
+    }
+
+    /// The per-expiry parameters at time `t` (years) between, before or after the fitted expiries at times
+    /// `ts` (increasing), keeping the surface free of static arbitrage; `anchor` = (k, w) is a quote the slice
+    /// should pass through where the model can honour it (a thin expiry's own quote). `None` when the model
+    /// cannot place a slice there.
+    fn interpolate(&self, params: &SurfaceParams, ts: &[f64], t: f64, anchor: Option<(f64, f64)>) -> Option<Vec<f64>>;
+}
+
+/// A surface whose coordinates are one *link* per expiry, each read given the previous expiry's parameters
+/// (so the no-arbitrage conditions between neighbours are the box of the link).
+pub trait ChainedSurface {
+    /// Coordinates per expiry (the first is the level, the rest the shape).
+    fn link_len(&self) -> usize;
+
+    /// Per-expiry parameters at link coordinates `x` after `prev` (the previous expiry's parameters).
+    fn link_params(&self, prev: Option<&[f64]>, x: &[f64]) -> Vec<f64>;
+
+    /// Link coordinates for shape coordinates `shape` with the level chosen so that the slice passes through
+    /// `anchor` = (k, w) (clamped into the box when it cannot).
+    fn pinned_link(&self, prev: Option<&[f64]>, shape: &[f64], anchor: (f64, f64)) -> Vec<f64>;
+
+    /// Starting shape coordinates after `prev` for a slice of ATM total variance about `level`.
+    fn shape_starts(&self, prev: Option<&[f64]>, level: f64) -> Vec<Vec<f64>>;
+
+    /// Bounds of the shape coordinates.
+    fn shape_bounds(&self) -> Vec<(f64, f64)>;
 }

@@ -9,6 +9,8 @@
 //! - `svi_snapshot/deribit_btc`: the whole BTC snapshot from the file's bytes to fitted reports with the
 //!   butterfly check per slice and the calendar check across slices;
 //! - `ssvi_snapshot/deribit_btc`: the built BTC snapshot fitted as one SSVI surface;
+//! - `essvi_snapshot/{deribit_btc,deribit_btc_0102}`: the built BTC snapshot (and the 2026-01-02 one, 13
+//!   expiries) fitted as one eSSVI surface: the chained stage, then the global polish;
 //! - `lm_driver/{executor,direct}`: the bounded LM on every BTC slice from the same start, through argmin's
 //!   `Executor` and through the plain loop (what the executor costs).
 
@@ -24,7 +26,7 @@ use volscope::calibrate::{evaluate_slice, fit_slice, fit_snapshot, fit_surface, 
 use volscope::io::{load_bytes, LoadOptions};
 use volscope::market::time::format_date;
 use volscope::market::{BuildOptions, QuoteStatus};
-use volscope::models::{Sabr, SmileModel, Ssvi, Svi};
+use volscope::models::{Essvi, Sabr, SmileModel, Ssvi, Svi};
 
 const FILE: &str = "deribit_btc_eth_20260316T050739Z.csv";
 
@@ -95,6 +97,21 @@ fn bench_calibrate(c: &mut Criterion) {
     group.bench_function("deribit_btc", |b| {
         b.iter(|| black_box(fit_surface(&Ssvi, black_box(&snapshot), &config, None)))
     });
+    group.finish();
+
+    // The whole BTC surface as one eSSVI (chained stage and polish).
+    let mut group = c.benchmark_group("essvi_snapshot");
+    group.sample_size(20).measurement_time(Duration::from_secs(6));
+    group.bench_function("deribit_btc", |b| {
+        b.iter(|| black_box(fit_surface(&Essvi, black_box(&snapshot), &config, None)))
+    });
+    let other = "deribit_btc_eth_20260102T162624Z.csv";
+    if let Ok(more) = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(other)) {
+        let snap = load_bytes(&more, other, &load).expect("loads").snapshot(&build).expect("builds");
+        group.bench_function("deribit_btc_0102", |b| {
+            b.iter(|| black_box(fit_surface(&Essvi, black_box(&snap), &config, None)))
+        });
+    }
     group.finish();
 
     bench_lm_driver(c, &snapshot);

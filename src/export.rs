@@ -8,8 +8,9 @@ use serde_json::{json, Map, Value};
 
 use crate::arbitrage::CalendarViolation;
 use crate::calibrate::{QuoteUse, SliceFitReport, SurfaceFit};
+use crate::continuous::{Certificate, TenorReadout};
 use crate::io::iv_csv::fmt_f64;
-use crate::models::SmileModel;
+use crate::models::{FittedSmile, SmileModel};
 use crate::pricing::{black_delta, OptionKind, OptionSpec};
 
 /// Version of the fit.json layout; bumped on any incompatible change.
@@ -56,8 +57,9 @@ pub fn fit_json(source: &FitSource, reports: &[SliceFitReport], calendar: &[Cale
 }
 
 /// The `surface` object of fit.json for a surface model: its name, global parameters, the per-expiry
-/// parameters of each live expiry, and the solver's stop.
-pub fn surface_json(fit: &SurfaceFit) -> Value {
+/// parameters of each live expiry, the solver's stop and time, the arbitrage certificate of the continuous
+/// surface and its constant-maturity read-outs.
+pub fn surface_json(fit: &SurfaceFit, certificate: Option<&Certificate>, tenors: &[TenorReadout]) -> Value {
     let global: Map<String, Value> = match &fit.params {
         Some(p) => fit.global_names.iter().cloned().zip(p.global.iter().map(|v| num(*v))).collect(),
         None => Map::new(),
@@ -76,13 +78,37 @@ pub fn surface_json(fit: &SurfaceFit) -> Value {
             .collect(),
         None => Vec::new(),
     };
-    json!({
+    let mut object = json!({
         "model": fit.model,
         "ok": fit.params.is_some(),
         "solver_stop": fit.stop,
         "iterations": fit.iterations,
+        "fit_time_us": num(fit.fit_time_us),
         "global": global,
         "expiries": expiries,
+    });
+    if let (Some(c), Some(map)) = (certificate, object.as_object_mut()) {
+        map.insert("butterfly_ok".to_owned(), json!(c.butterfly_ok));
+        map.insert("calendar_ok".to_owned(), json!(c.calendar_ok));
+        map.insert("guarantee".to_owned(), json!(c.guarantee.label()));
+        map.insert("scan_points".to_owned(), json!(c.scan_points));
+        map.insert("scan_times".to_owned(), json!(c.scan_times));
+        map.insert("min_g".to_owned(), num(c.min_g.0));
+        map.insert("tenors".to_owned(), Value::Array(tenors.iter().map(tenor_json).collect()));
+    }
+    object
+}
+
+/// One constant-maturity read-out in fit.json (vols in percent, RR/BF in vol points; null where none).
+fn tenor_json(r: &TenorReadout) -> Value {
+    let opt = |x: Option<f64>| x.map_or(Value::Null, num);
+    json!({
+        "tenor_days": num(r.tenor_days),
+        "atm_vol_pct": opt(r.d25.atm_vol_pct),
+        "rr25_vol_pts": opt(r.d25.rr_vol_pts),
+        "bf25_vol_pts": opt(r.d25.bf_vol_pts),
+        "rr10_vol_pts": opt(r.d10.rr_vol_pts),
+        "bf10_vol_pts": opt(r.d10.bf_vol_pts),
     })
 }
 
@@ -226,6 +252,16 @@ impl GridSpec {
 /// Column names of grid.csv.
 pub const GRID_COLUMNS: [&str; 8] = ["expiry", "t_years", "forward", "k", "strike", "delta", "iv", "total_variance"];
 
+/// A constant-maturity smile of a continuous surface, for grid.csv: its label (`30d`, written in the `expiry`
+/// column) and the surface's smile at that T.
+#[derive(Clone, Debug)]
+pub struct TenorSmile {
+    /// The tenor as given (`30d`).
+    pub label: String,
+    /// The smile at T = days/365.
+    pub smile: FittedSmile,
+}
+
 /// Writes the fitted surface (usable fits only) as a tidy CSV with [`GRID_COLUMNS`]; `delta` is the Black
 /// call delta at the model vol.
 pub fn write_grid_csv<W: Write>(
@@ -233,36 +269,71 @@ pub fn write_grid_csv<W: Write>(
     grid: &GridSpec,
     out: W,
 ) -> csv::Result<()> {
+    write_grid_csv_with_tenors(fits, &[], grid, out)
+}
+
+/// [`write_grid_csv`], then one block of rows per constant-maturity smile of `tenors`.
+pub fn write_grid_csv_with_tenors<W: Write>(
+    fits: &[(&SliceFitReport, &dyn SmileModel)],
+    tenors: &[TenorSmile],
+    grid: &GridSpec,
+    out: W,
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(GRID_COLUMNS)?;
     for (report, model) in fits.iter().filter(|(r, _)| r.status.is_usable() && !r.params.is_empty()) {
-        let ks = match grid {
-            GridSpec::Deltas(deltas) => deltas
-                .iter()
-                .take(MAX_GRID_POINTS)
-                .filter_map(|d| crate::surface::k_at_call_delta(*model, &report.params, report.t_years, *d))
-                .collect(),
-            _ => grid.k_points(),
-        };
-        for k in ks {
-            let total_variance = model.total_variance(&report.params, k);
-            let iv = model.implied_vol(&report.params, k, report.t_years);
-            let strike = report.forward * k.exp();
-            let spec = OptionSpec::undiscounted(OptionKind::Call, report.forward, strike, report.t_years);
-            let delta = if iv.is_finite() { black_delta(&spec, iv) } else { f64::NAN };
-            w.write_record([
-                report.expiry.clone(),
-                fmt_f64(report.t_years),
-                fmt_f64(report.forward),
-                fmt_f64(k),
-                fmt_f64(strike),
-                fmt_f64(delta),
-                fmt_f64(iv),
-                fmt_f64(total_variance),
-            ])?;
-        }
+        let slice = GridSlice { label: &report.expiry, t_years: report.t_years, forward: report.forward };
+        grid_rows(&mut w, &slice, *model, &report.params, grid)?;
+    }
+    for tenor in tenors {
+        let slice = GridSlice { label: &tenor.label, t_years: tenor.smile.t_years(), forward: tenor.smile.forward() };
+        grid_rows(&mut w, &slice, tenor.smile.model(), tenor.smile.params(), grid)?;
     }
     w.flush()?;
+    Ok(())
+}
+
+/// What a block of grid rows is written for.
+struct GridSlice<'a> {
+    label: &'a str,
+    t_years: f64,
+    forward: f64,
+}
+
+/// The grid rows of one smile.
+fn grid_rows<W: Write>(
+    w: &mut csv::Writer<W>,
+    slice: &GridSlice<'_>,
+    model: &dyn SmileModel,
+    params: &[f64],
+    grid: &GridSpec,
+) -> csv::Result<()> {
+    let t = slice.t_years;
+    let ks = match grid {
+        GridSpec::Deltas(deltas) => deltas
+            .iter()
+            .take(MAX_GRID_POINTS)
+            .filter_map(|d| crate::surface::k_at_call_delta(model, params, t, *d))
+            .collect(),
+        _ => grid.k_points(),
+    };
+    for k in ks {
+        let total_variance = model.total_variance(params, k);
+        let iv = model.implied_vol(params, k, t);
+        let strike = slice.forward * k.exp();
+        let spec = OptionSpec::undiscounted(OptionKind::Call, slice.forward, strike, t);
+        let delta = if iv.is_finite() { black_delta(&spec, iv) } else { f64::NAN };
+        w.write_record([
+            slice.label.to_owned(),
+            fmt_f64(t),
+            fmt_f64(slice.forward),
+            fmt_f64(k),
+            fmt_f64(strike),
+            fmt_f64(delta),
+            fmt_f64(iv),
+            fmt_f64(total_variance),
+        ])?;
+    }
     Ok(())
 }
 

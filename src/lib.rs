@@ -7,6 +7,7 @@
 pub mod arbitrage;
 pub mod calibrate;
 pub mod cli;
+pub mod continuous;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzz_targets;

@@ -207,10 +207,15 @@ impl FittedSlice<'_> {
 
     /// The strike of call delta `call_delta` and its vol.
     fn delta_strike(&self, call_delta: f64) -> Option<DeltaStrike> {
-        let k = k_at_call_delta(self.smile.model(), self.smile.params(), self.smile.t_years(), call_delta)?;
-        let vol_pct = self.vol_pct(k);
-        vol_pct.is_finite().then_some(DeltaStrike { k, vol_pct })
+        delta_strike(&self.smile, call_delta)
     }
+}
+
+/// The strike of call delta `call_delta` on `smile` ([`k_at_call_delta`]) and its vol.
+pub fn delta_strike(smile: &FittedSmile, call_delta: f64) -> Option<DeltaStrike> {
+    let k = k_at_call_delta(smile.model(), smile.params(), smile.t_years(), call_delta)?;
+    let vol_pct = 100.0 * smile.implied_vol(k);
+    vol_pct.is_finite().then_some(DeltaStrike { k, vol_pct })
 }
 
 /// Computes the surface summary of the fitted slices. `kinds` and `reports` are aligned with
@@ -254,27 +259,48 @@ fn fitted_slices<'a>(
     fitted
 }
 
-/// ATM vol, 25Δ strikes, RR and BF of one fitted slice.
-fn expiry_summary(f: &FittedSlice<'_>) -> ExpirySummary {
-    let atm = f.vol_pct(0.0);
+/// A smile's ATM vol, its strikes of one call delta and of the matching put, and the risk reversal and
+/// butterfly between them: the one home of RR/BF (the Surface tab's 25Δ, the constant-maturity read-outs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeltaQuotes {
+    /// ATM (k = 0) vol, percent.
+    pub atm_vol_pct: Option<f64>,
+    /// The call's strike and vol.
+    pub call: Option<DeltaStrike>,
+    /// The put's strike (call delta 1 − Δ) and vol.
+    pub put: Option<DeltaStrike>,
+    /// Risk reversal σ_call − σ_put, vol points.
+    pub rr_vol_pts: Option<f64>,
+    /// Butterfly (σ_call + σ_put)/2 − σ_ATM, vol points.
+    pub bf_vol_pts: Option<f64>,
+}
+
+/// [`DeltaQuotes`] of `smile` at call delta `call_delta` (0.25 for the 25Δ quotes).
+pub fn delta_quotes(smile: &FittedSmile, call_delta: f64) -> DeltaQuotes {
+    let atm = 100.0 * smile.implied_vol(0.0);
     let atm_vol_pct = atm.is_finite().then_some(atm);
-    let call_25d = f.delta_strike(RR_BF_CALL_DELTA);
-    let put_25d = f.delta_strike(1.0 - RR_BF_CALL_DELTA);
-    let (rr_25d_vol_pts, bf_25d_vol_pts) = match (call_25d, put_25d) {
+    let (call, put) = (delta_strike(smile, call_delta), delta_strike(smile, 1.0 - call_delta));
+    let (rr_vol_pts, bf_vol_pts) = match (call, put) {
         (Some(c), Some(p)) => (Some(c.vol_pct - p.vol_pct), atm_vol_pct.map(|a| 0.5 * (c.vol_pct + p.vol_pct) - a)),
         _ => (None, None),
     };
+    DeltaQuotes { atm_vol_pct, call, put, rr_vol_pts, bf_vol_pts }
+}
+
+/// ATM vol, 25Δ strikes, RR and BF of one fitted slice.
+fn expiry_summary(f: &FittedSlice<'_>) -> ExpirySummary {
+    let q = delta_quotes(&f.smile, RR_BF_CALL_DELTA);
     ExpirySummary {
         slice_index: f.slice_index,
         expiry_ms: f.slice.expiry_ms,
         label: expiry_label(f.slice.expiry_ms),
         t_years: f.slice.t_years,
         forward: f.slice.forward,
-        atm_vol_pct,
-        call_25d,
-        put_25d,
-        rr_25d_vol_pts,
-        bf_25d_vol_pts,
+        atm_vol_pct: q.atm_vol_pct,
+        call_25d: q.call,
+        put_25d: q.put,
+        rr_25d_vol_pts: q.rr_vol_pts,
+        bf_25d_vol_pts: q.bf_vol_pts,
         quoted_k_range: quoted_k_range(f.report),
     }
 }

@@ -126,3 +126,68 @@ fn ssvi_fits_the_sample_as_one_surface() {
     let rows = std::fs::read_to_string(&grid).unwrap().lines().count();
     assert!(rows > slices.len(), "grid.csv has the SSVI smiles");
 }
+
+/// `--model essvi`: one surface, a `surface` section with its certificate and constant-maturity read-outs, and
+/// `--tenors` rows in grid.csv; tenors that cannot be read (or a per-expiry model with them) are errors before
+/// anything is written.
+#[test]
+fn essvi_writes_the_surface_section_and_tenor_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fit, grid) = (dir.path().join("fit.json"), dir.path().join("grid.csv"));
+    let run = volscope()
+        .arg("fit")
+        .arg(sample())
+        .args(["--model", "essvi", "--tenors", "7d,1m,1y", "--output"])
+        .arg(&fit)
+        .arg("--grid")
+        .arg(&grid)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&fit).unwrap()).unwrap();
+    let surface = &doc["surface"];
+    assert_eq!(surface["model"], "essvi");
+    assert_eq!(surface["butterfly_ok"], true, "{surface}");
+    assert_eq!(surface["calendar_ok"], true, "{surface}");
+    assert_eq!(surface["guarantee"], "construction");
+    assert_eq!(surface["scan_points"], 401);
+    assert!(surface["fit_time_us"].as_f64().unwrap() > 0.0);
+    let tenors = surface["tenors"].as_array().unwrap();
+    assert_eq!(tenors.iter().map(|t| t["tenor_days"].as_f64().unwrap()).collect::<Vec<_>>(), [7.0, 30.0, 365.0]);
+    for t in tenors {
+        let atm = t["atm_vol_pct"].as_f64().unwrap();
+        assert!(atm > 10.0 && atm < 200.0, "{t}");
+        assert!(t["rr25_vol_pts"].is_number() && t["bf10_vol_pts"].is_number(), "{t}");
+    }
+    for s in doc["slices"].as_array().unwrap() {
+        assert_ne!(s["status"], "failed", "{s}");
+        assert_eq!(s["butterfly_ok"], true, "{s}");
+    }
+    assert_eq!(doc["calendar"]["ok"], true);
+    let grid_text = std::fs::read_to_string(&grid).unwrap();
+    for label in ["7d,", "1m,", "1y,"] {
+        assert_eq!(grid_text.lines().filter(|l| l.starts_with(label)).count(), 41, "{label} rows");
+    }
+    let one_year = grid_text.lines().find(|l| l.starts_with("1y,")).unwrap();
+    assert_eq!(one_year.split(',').nth(1), Some("1.0"), "T of the 1y rows: {one_year}");
+
+    for (model, tenors, message) in [
+        ("essvi", "7x", "the unit must be d, w, m or y"),
+        ("essvi", "0d", "more than 0"),
+        ("essvi", "x7d", "is not a number"),
+        ("svi", "7d", "needs a surface model"),
+    ] {
+        let out = dir.path().join("bad.json");
+        let run = volscope()
+            .arg("fit")
+            .arg(sample())
+            .args(["--model", model, "--tenors", tenors, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{tenors}: {stderr}");
+        assert!(stderr.contains(message), "{tenors}: {stderr}");
+        assert!(!out.exists());
+    }
+}

@@ -105,7 +105,12 @@ fn check_fit(label: &str, fit: &SurfaceFit) {
         assert!(b.butterfly_free(), "{label}: butterfly condition at T = {}", pair[1]);
         for &k in &grid {
             let (w0, w1) = (a.total_variance(k), b.total_variance(k));
-            assert!(w1 >= w0 * (1.0 - 1e-12), "{label}: calendar at k = {k}, T {} -> {}: {w0} > {w1}", pair[0], pair[1]);
+            assert!(
+                w1 >= w0 * (1.0 - 1e-12),
+                "{label}: calendar at k = {k}, T {} -> {}: {w0} > {w1}",
+                pair[0],
+                pair[1]
+            );
         }
     }
     // The reported smiles are the surface's slices at the expiries.
@@ -192,8 +197,7 @@ fn essvi_on_the_five_snapshots() {
 #[test]
 fn essvi_on_the_history() {
     let Some(dir) = common::shared_dir() else { return };
-    let mut files: Vec<_> =
-        std::fs::read_dir(dir.join("data/history")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("data/history")).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     assert_eq!(files.len(), 56);
     run_group("history", files, false, 1.35);
@@ -229,11 +233,19 @@ fn essvi_recovers_a_known_surface_and_fills_thin_expiries() {
                 let k = if n == 1 { 0.01 } else { -half + 2.0 * half * i as f64 / (n - 1) as f64 };
                 let vol = (s.total_variance(k) / t).sqrt();
                 let kind = if k < 0.0 { OptionKind::Put } else { OptionKind::Call };
-                common::smiles::vol_quote(&format!("Q{t}-{i}"), kind, forward, k, [vol - 0.01, vol, vol + 0.01], i as u64)
+                common::smiles::vol_quote(
+                    &format!("Q{t}-{i}"),
+                    kind,
+                    forward,
+                    k,
+                    [vol - 0.01, vol, vol + 0.01],
+                    i as u64,
+                )
             })
             .collect::<Vec<_>>()
     };
-    let mut slices: Vec<_> = ts.iter().zip(&truth).map(|(&t, s)| common::smiles::vol_slice(t, forward, quotes_of(t, s, 31))).collect();
+    let mut slices: Vec<_> =
+        ts.iter().zip(&truth).map(|(&t, s)| common::smiles::vol_slice(t, forward, quotes_of(t, s, 31))).collect();
     // A thin expiry between the 2nd and 3rd with one quote, and an empty one between the 4th and 5th.
     let thin_t = 0.05;
     let thin_truth = Essvi::interpolate(&truth, &ts, thin_t, None).unwrap();
@@ -258,7 +270,10 @@ fn essvi_recovers_a_known_surface_and_fills_thin_expiries() {
         let (_, got) = by_t.iter().find(|(ti, _)| ti == t).unwrap();
         let got = EssviSlice::from_slice(got);
         assert!((got.theta - want.theta).abs() < 1e-7 * want.theta, "{t}: {got:?} vs {want:?}");
-        assert!((got.rho - want.rho).abs() < 1e-5 && (got.psi - want.psi).abs() < 1e-5 * want.psi.max(0.01), "{t}: {got:?} vs {want:?}");
+        assert!(
+            (got.rho - want.rho).abs() < 1e-5 && (got.psi - want.psi).abs() < 1e-5 * want.psi.max(0.01),
+            "{t}: {got:?} vs {want:?}"
+        );
     }
     let status_at = |t: f64| &fit.reports.iter().find(|r| r.t_years == t).unwrap().status;
     assert_eq!(status_at(thin_t), &FitStatus::NeighbourShape);

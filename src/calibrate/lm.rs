@@ -126,17 +126,36 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
     x.iter().all(|v| v.is_finite()).then(|| x.as_slice().to_vec())
 }
 
-/// The row-major m × n Jacobian buffer seen as a nalgebra matrix (no copy).
-fn jacobian_view(jac: &[f64], m: usize, n: usize) -> DMatrixView<'_, f64, Dyn, Dyn> {
-    DMatrixView::from_slice_with_strides_generic(jac, Dyn(m), Dyn(n), Dyn(n), Dyn(1))
+/// The Gauss–Newton normal equations: `a` = JᵀJ and `g` = Jᵀr (J row-major m × n).
+///
+/// A slice fit (n ≤ [`SMALL_PROBLEM`]) multiplies the no-copy row-major view. A surface reads the buffer as
+/// the column-major n × m matrix Jᵀ, whose columns (the rows of J) are contiguous, and sums rank-one updates
+/// j jᵀ over each row's leading non-zero block (a chained surface's Jacobian is block lower-triangular): on
+/// the 33-parameter eSSVI of a real BTC chain that cut the polish from 21.5 to 6.5 ms.
+fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut DMatrix<f64>, g: &mut DVector<f64>) {
+    let m = r.len();
+    if n <= SMALL_PROBLEM {
+        let j = DMatrixView::from_slice_with_strides_generic(jac, Dyn(m), Dyn(n), Dyn(n), Dyn(1));
+        j.tr_mul_to(&j, a);
+        j.tr_mul_to(&DVectorView::from_slice(r, m), g);
+        return;
+    }
+    let jt = DMatrixView::from_slice(&jac[..m * n], n, m);
+    a.fill(0.0);
+    for row in jt.column_iter() {
+        let used = row.iter().rposition(|v| *v != 0.0).map_or(0, |i| i + 1);
+        if used == n {
+            a.ger(1.0, &row, &row, 1.0);
+        } else if used > 0 {
+            let head = row.rows(0, used);
+            a.view_mut((0, 0), (used, used)).ger(1.0, &head, &head, 1.0);
+        }
+    }
+    jt.mul_to(&DVectorView::from_slice(r, m), g);
 }
 
-/// The Gauss–Newton normal equations: `a` = JᵀJ and `g` = Jᵀr (J row-major m × n).
-fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut DMatrix<f64>, g: &mut DVector<f64>) {
-    let j = jacobian_view(jac, r.len(), n);
-    j.tr_mul_to(&j, a);
-    j.tr_mul_to(&DVectorView::from_slice(r, r.len()), g);
-}
+/// Most parameters of a problem whose normal equations take the plain product (every smile model).
+const SMALL_PROBLEM: usize = 8;
 
 /// Bounded Levenberg–Marquardt as an argmin [`Solver`] (see the module docs for the algorithm). Run it with
 /// argmin's `Executor` (observers, iteration limit, cancel) or through [`minimize`]. The iteration limit is the

@@ -7,7 +7,10 @@ use anyhow::{anyhow, Context};
 
 use super::{FitArgs, SolverArg, WeightsArg};
 use crate::calibrate::{fit_snapshot, fit_surface, FitConfig, SliceFitReport, Solver, Weighting};
-use crate::export::{fit_json, surface_json, write_grid_csv, write_residuals_csv, FitSource, GridField, GridSpec};
+use crate::continuous::{certify, tenor_readouts, ContinuousSurface, DEFAULT_TENORS_DAYS};
+use crate::export::{
+    fit_json, surface_json, write_grid_csv_with_tenors, write_residuals_csv, FitSource, GridField, GridSpec, TenorSmile,
+};
 use crate::io::{load_path, LoadOptions, StagedFiles};
 use crate::market::time::{format_utc, parse_iso};
 use crate::market::{BuildOptions, Snapshot};
@@ -19,7 +22,7 @@ use crate::models::{FittedSmile, ModelKind, SmileModel};
 pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let kind = ModelKind::parse(&args.model).ok_or_else(|| {
         anyhow!(
-            "--model {}: expected svi, svi-jw, sabr or sabr-free-beta (per expiry), or ssvi (one surface)",
+            "--model {}: expected svi, svi-jw, sabr or sabr-free-beta (per expiry), or ssvi or essvi (one surface)",
             args.model
         )
     })?;
@@ -30,6 +33,13 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
         None => None,
     };
     let grid = grid_spec(args)?;
+    let tenors = match &args.tenors {
+        Some(list) if kind.surface().is_none() => {
+            return Err(anyhow!("--tenors {}: needs a surface model (--model ssvi or essvi)", list.join(",")))
+        }
+        Some(list) => Some(parse_tenors(list)?),
+        None => None,
+    };
     let outputs =
         [("--output", Some(&args.output)), ("--grid", args.grid.as_ref()), ("--residuals", args.residuals.as_ref())];
     super::check_outputs(&args.file, &outputs)?;
@@ -38,10 +48,30 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let build = BuildOptions { underlying: args.underlying.clone(), at_ms, ..BuildOptions::default() };
     let snapshot =
         raw.snapshot(&build).map_err(|e| anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
+    let mut tenor_smiles: Vec<TenorSmile> = Vec::new();
     let (reports, surface) = match kind.surface() {
         Some(model) => {
             let fit = fit_surface(model.as_ref(), &snapshot, &config, None);
-            (fit.reports.clone(), Some(surface_json(&fit)))
+            let forwards = fit
+                .expiries_ms
+                .iter()
+                .map(|ms| snapshot.slices.iter().find(|s| s.expiry_ms == *ms).map_or(f64::NAN, |s| s.forward))
+                .collect();
+            let continuous = ContinuousSurface::new(model.as_ref(), &fit, forwards);
+            let certificate = continuous.as_ref().map(|c| certify(c, true));
+            let tenor_days: Vec<(String, f64)> = match &tenors {
+                Some(t) => t.clone(),
+                None => DEFAULT_TENORS_DAYS.iter().map(|d| (format!("{d}d"), *d)).collect(),
+            };
+            let days: Vec<f64> = tenor_days.iter().map(|(_, d)| *d).collect();
+            let readouts = continuous.as_ref().map(|c| tenor_readouts(c, &days)).unwrap_or_default();
+            if let (Some(c), Some(_)) = (&continuous, &tenors) {
+                tenor_smiles = tenor_days
+                    .iter()
+                    .filter_map(|(label, d)| Some(TenorSmile { label: label.clone(), smile: c.smile_at(d / 365.0)? }))
+                    .collect();
+            }
+            (fit.reports.clone(), Some(surface_json(&fit, certificate.as_ref(), &readouts)))
         }
         None => (fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config), None),
     };
@@ -65,7 +95,7 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     staged
         .stage(&args.output, |w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::other))
         .with_context(|| format!("writing {}", args.output.display()))?;
-    stage_optional_exports(args, grid.as_ref(), &reports, &fits, &mut staged)?;
+    stage_optional_exports(args, grid.as_ref(), &reports, &fits, &tenor_smiles, &mut staged)?;
     staged.commit().context("writing the outputs")?;
     Ok(summary(&snapshot, &reports, calendar.len(), &args.output))
 }
@@ -128,18 +158,52 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
         .map_err(|e| anyhow!("{}: line {}, column {}: {e}", path.display(), e.line(), e.column()))
 }
 
+/// Most tenors one `--tenors` may list.
+pub const MAX_TENORS: usize = 64;
+
+/// Parses `--tenors` values (`1d`, `2w`, `3m` = 90 d, `1y` = 365 d; a bare number is days) into (label, days):
+/// each positive, finite and at most 50 years, at most [`MAX_TENORS`] of them.
+pub(crate) fn parse_tenors(list: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
+    if list.len() > MAX_TENORS {
+        return Err(anyhow!("--tenors: {} tenors; at most {MAX_TENORS}", list.len()));
+    }
+    list.iter()
+        .map(|text| {
+            let t = text.trim().to_ascii_lowercase();
+            let (number, unit) = match t.char_indices().last() {
+                Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+                _ => (t.as_str(), 'd'),
+            };
+            let scale = match unit {
+                'd' => 1.0,
+                'w' => 7.0,
+                'm' => 30.0,
+                'y' => 365.0,
+                _ => return Err(anyhow!("--tenors {text}: the unit must be d, w, m or y")),
+            };
+            let value: f64 = number.parse().map_err(|_| anyhow!("--tenors {text}: '{number}' is not a number"))?;
+            let days = value * scale;
+            if !(days > 0.0 && days <= 50.0 * 365.0) {
+                return Err(anyhow!("--tenors {text}: a tenor must be more than 0 and at most 50 years"));
+            }
+            Ok((text.trim().to_owned(), days))
+        })
+        .collect()
+}
+
 /// Stages grid.csv and res.csv when asked for.
 fn stage_optional_exports(
     args: &FitArgs,
     grid: Option<&GridSpec>,
     reports: &[SliceFitReport],
     fits: &[(&SliceFitReport, &FittedSmile)],
+    tenors: &[TenorSmile],
     staged: &mut StagedFiles,
 ) -> anyhow::Result<()> {
     if let (Some(path), Some(grid)) = (&args.grid, grid) {
         let fits: Vec<(&SliceFitReport, &dyn SmileModel)> = fits.iter().map(|(r, s)| (*r, s.model())).collect();
         staged
-            .stage(path, |w| write_grid_csv(&fits, grid, w).map_err(std::io::Error::other))
+            .stage(path, |w| write_grid_csv_with_tenors(&fits, tenors, grid, w).map_err(std::io::Error::other))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.residuals {

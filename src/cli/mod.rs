@@ -136,6 +136,11 @@ pub struct FitArgs {
     /// Grid on call deltas instead of k, comma-separated: --deltas 0.1,0.25,0.5,0.75,0.9.
     #[arg(long, value_delimiter = ',')]
     pub deltas: Option<Vec<f64>>,
+    /// Constant-maturity tenors of a surface model (days `d`, weeks `w`, months `m` = 30 d, years `y` =
+    /// 365 d), comma-separated: --tenors 1d,7d,30d,90d. They are fit.json's read-outs (default 1d, 7d, 30d,
+    /// 60d, 90d, 180d, 1y) and add rows to grid.csv.
+    #[arg(long, value_delimiter = ',')]
+    pub tenors: Option<Vec<String>>,
 }
 
 /// `--weights` values.

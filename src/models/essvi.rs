@@ -248,7 +248,10 @@ impl SurfaceModel for Essvi {
     }
 
     fn params_at(&self, x: &[f64], _n: usize) -> SurfaceParams {
-        SurfaceParams { global: Vec::new(), per_expiry: Essvi::slices_at(x).into_iter().map(EssviSlice::to_vec).collect() }
+        SurfaceParams {
+            global: Vec::new(),
+            per_expiry: Essvi::slices_at(x).into_iter().map(EssviSlice::to_vec).collect(),
+        }
     }
 
     fn coordinates_of(&self, params: &SurfaceParams) -> Option<Vec<f64>> {
@@ -318,12 +321,10 @@ impl ChainedSurface for Essvi {
         let prev = prev.map(EssviSlice::from_slice);
         let psi0 = (0.8 * level.max(1e-8).sqrt()).min(1.5);
         let mut out = Vec::new();
-        for rho in [0.0, -0.3, 0.3] {
-            for scale in [0.5, 1.0, 2.0] {
-                let want = EssviSlice { theta: level, rho, psi: psi0 * scale };
-                let x = Essvi::link_coordinates(prev.as_ref(), &want);
-                out.push(vec![x[1], x[2]]);
-            }
+        for (rho, scale) in [(0.0, 1.0), (-0.3, 1.0), (0.3, 1.0), (0.0, 2.5)] {
+            let want = EssviSlice { theta: level, rho, psi: psi0 * scale };
+            let x = Essvi::link_coordinates(prev.as_ref(), &want);
+            out.push(vec![x[1], x[2]]);
         }
         if let Some(p) = prev {
             // The previous slice's own shape (as close as the box allows).
@@ -402,7 +403,8 @@ mod tests {
         let mut seed = 11;
         let ts = [0.01, 0.05, 0.2, 1.0];
         for _ in 0..200 {
-            let x: Vec<f64> = (0..12).map(|j| if j % 3 == 0 { 0.05 * rng(&mut seed) } else { rng(&mut seed).max(U_MIN) }).collect();
+            let x: Vec<f64> =
+                (0..12).map(|j| if j % 3 == 0 { 0.05 * rng(&mut seed) } else { rng(&mut seed).max(U_MIN) }).collect();
             let slices = Essvi::slices_at(&x);
             let mut prev: Option<EssviSlice> = None;
             for i in 0..=300 {
@@ -416,7 +418,11 @@ mod tests {
             }
             for (j, &t) in ts.iter().enumerate() {
                 let s = Essvi::interpolate(&slices, &ts, t, None).unwrap();
-                assert!((s.theta - slices[j].theta).abs() < 1e-12 * slices[j].theta.max(1e-9), "{s:?} vs {:?}", slices[j]);
+                assert!(
+                    (s.theta - slices[j].theta).abs() < 1e-12 * slices[j].theta.max(1e-9),
+                    "{s:?} vs {:?}",
+                    slices[j]
+                );
             }
         }
     }

@@ -116,8 +116,8 @@ pub mod drag;
 pub mod fitted;
 pub mod kind;
 
+pub use essvi::{Essvi, EssviSlice};
 pub use fitted::{FittedSmile, SmileError};
 pub use kind::ModelKind;
-pub use essvi::{Essvi, EssviSlice};
 pub use ssvi::Ssvi;
 pub use surface_model::{ChainedSurface, SurfaceModel, SurfaceParams};

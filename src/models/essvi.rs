@@ -77,6 +77,25 @@ impl EssviSlice {
         EssviSlice { theta, rho, psi }
     }
 
+    /// The eSSVI slice a raw SVI slice is, when it is one (θ = w(0), ρ, ψ = 2b); no check that `raw` has
+    /// the SSVI shape (m = −ρσ/√(1 − ρ²)).
+    pub fn from_raw_svi(raw: &[f64]) -> Option<Self> {
+        let svi = super::SviParams::from_slice(raw.get(..5)?);
+        Some(EssviSlice { theta: svi.total_variance(0.0), rho: svi.rho, psi: 2.0 * svi.b })
+    }
+
+    /// ATM vol σ(0), its slope ∂σ/∂k and curvature ∂²σ/∂k² at k = 0 for a slice of T `t_years` (vol as a
+    /// decimal per unit k): the level, skew and curvature a trader reads.
+    pub fn atm_readout(&self, t_years: f64) -> (f64, f64, f64) {
+        // w(0) = θ, w'(0) = ρψ, w''(0) = ψ²(1 − ρ²)/(2θ); σ = √(w/T).
+        let (w, dw, d2w) =
+            (self.theta, self.rho * self.psi, self.psi.powi(2) * (1.0 - self.rho.powi(2)) / (2.0 * self.theta));
+        let sigma = (w / t_years).sqrt();
+        let dsigma = dw / (2.0 * sigma * t_years);
+        let d2sigma = d2w / (2.0 * sigma * t_years) - dsigma * dsigma / sigma;
+        (sigma, dsigma, d2sigma)
+    }
+
     /// p = ψ(1 + ρ): twice the right wing slope of w.
     pub fn p(&self) -> f64 {
         self.psi * (1.0 + self.rho)
@@ -358,6 +377,20 @@ mod tests {
         assert!((s.total_variance(0.0) - 0.03).abs() < 1e-16);
         let theta = EssviSlice::theta_through(s.rho, s.psi, 0.07, s.total_variance(0.07)).unwrap();
         assert!((theta - 0.03).abs() < 1e-15, "{theta}");
+        let back = EssviSlice::from_raw_svi(&s.raw_svi()).unwrap();
+        assert!(
+            (back.theta - s.theta).abs() < 1e-15
+                && (back.rho - s.rho).abs() < 1e-15
+                && (back.psi - s.psi).abs() < 1e-15
+        );
+        // The ATM read-out against differences of σ(k) = √(w(k)/T).
+        let t = 0.1;
+        let vol = |k: f64| (s.total_variance(k) / t).sqrt();
+        let (sigma, skew, curv) = s.atm_readout(t);
+        let h = 1e-4;
+        assert!((sigma - vol(0.0)).abs() < 1e-15);
+        assert!((skew - (vol(h) - vol(-h)) / (2.0 * h)).abs() < 1e-7, "{skew}");
+        assert!((curv - (vol(h) - 2.0 * vol(0.0) + vol(-h)) / (h * h)).abs() < 1e-4 * curv.abs(), "{curv}");
     }
 
     /// Every point of the coordinate box is butterfly-free per slice and calendar-free between slices, by the

@@ -35,6 +35,22 @@ pub fn expiry_list_ui(
     clicked
 }
 
+/// What a status means, for the hover text.
+fn status_text(status: &FitStatus) -> String {
+    match status {
+        FitStatus::NeighbourShape => {
+            "nb: too few quotes for its own shape: the surface's shape from the neighbouring expiries, its level \
+             through the quote nearest the money"
+                .to_owned()
+        }
+        FitStatus::ProjectedAtm { moved_vol_pts } => format!(
+            "^: the market's ATM variance lies below the previous expiry's; the surface raised this expiry's ATM \
+             vol by {moved_vol_pts:.2} vol points to stay free of calendar arbitrage"
+        ),
+        other => other.label().to_owned(),
+    }
+}
+
 /// RMSE and inside-spread share of a fit, or why it failed (hover for the reason).
 fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
     match report {
@@ -50,8 +66,17 @@ fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
             ui.label(RichText::new("failed").color(theme::palette(ui).error)).on_hover_text(reason);
             ui.label("");
         }
+        Some(r) if r.status == FitStatus::Interpolated => {
+            ui.label(RichText::new("interp.").color(theme::palette(ui).fit_alt))
+                .on_hover_text("no usable quote: the surface's slice, interpolated between the neighbouring expiries");
+            ui.label("");
+        }
         Some(r) => {
-            let text = format!("{:.2}", r.rmse_vol_pts);
+            let text = match r.status {
+                FitStatus::NeighbourShape => format!("{:.2} nb", r.rmse_vol_pts),
+                FitStatus::ProjectedAtm { .. } => format!("{:.2} ^", r.rmse_vol_pts),
+                _ => format!("{:.2}", r.rmse_vol_pts),
+            };
             let rmse = if r.butterfly.ok {
                 ui.label(text)
             } else {
@@ -59,7 +84,7 @@ fn fit_cells_ui(ui: &mut Ui, report: Option<&SliceFitReport>) {
             };
             rmse.on_hover_text(format!(
                 "{}; butterfly {} (min g {:.3}); {} µs",
-                r.status.label(),
+                status_text(&r.status),
                 if r.butterfly.ok { "ok" } else { "violated" },
                 r.butterfly.min_g,
                 r.fit_time_us.round()

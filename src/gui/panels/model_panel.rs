@@ -40,10 +40,16 @@ pub(super) fn model_panel_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Actio
 fn scope_ui(ui: &mut Ui, app: &VolscopeApp, expiry_ms: i64, label: &str, out: &mut Vec<Action>) {
     let own = app.edit_state().per_expiry.contains_key(&expiry_ms);
     let mut this_expiry = app.view().scope_this_expiry();
+    let surface = app.edit_state().all.kind.surface().is_some() && !this_expiry;
     ui.horizontal(|ui| {
         ui.label("Edit");
         ui.selectable_value(&mut this_expiry, false, "all expiries");
-        ui.selectable_value(&mut this_expiry, true, format!("{label} only"));
+        ui.add_enabled_ui(!surface, |ui| {
+            ui.selectable_value(&mut this_expiry, true, format!("{label} only")).on_disabled_hover_text(format!(
+                "{} is one surface over every expiry: its expiries are fitted together, not one by one",
+                app.edit_state().all.kind.label()
+            ));
+        });
     });
     if this_expiry != app.view().scope_this_expiry() {
         out.push(Action::SetScopeThisExpiry(this_expiry));
@@ -104,6 +110,7 @@ fn constraints_section_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>)
             ))
             .small(),
         );
+        surface_readout_ui(ui, app);
     }
     let model = kind.for_slice(slice);
     let defaults = model.default_bounds();
@@ -130,6 +137,28 @@ fn constraints_section_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>)
     if constraints_ui(ui, &mut config, &rows, &scope) {
         out.push(Action::SetConfig { expiry, config });
     }
+}
+
+/// The selected expiry's surface slice as θ, ρ, ψ and as a trader reads it (ATM vol, skew, curvature).
+fn surface_readout_ui(ui: &mut Ui, app: &VolscopeApp) {
+    let Some(r) = app.report(app.selected()).filter(|r| r.status.is_usable()) else { return };
+    let Some(s) = crate::models::EssviSlice::from_raw_svi(&r.params) else { return };
+    let (sigma, skew, curvature) = s.atm_readout(r.t_years);
+    ui.label(
+        RichText::new(format!("θ {:.5}   ρ {:+.3}   ψ {:.4}   ({})", s.theta, s.rho, s.psi, r.status.label()))
+            .monospace(),
+    )
+    .on_hover_text("θ: ATM total variance; ρ: skew; ψ = θφ: ATM curvature scale (twice the mean wing slope of w)");
+    ui.label(
+        RichText::new(format!(
+            "ATM {:.2} %   skew {:+.2} vol pts per 0.1 k   curvature {:.1} vol pts per 0.1 k²",
+            100.0 * sigma,
+            10.0 * skew,
+            curvature
+        ))
+        .small(),
+    )
+    .on_hover_text("σ(0), dσ/dk × 0.1 and d²σ/dk² × 0.01 at the money, in vol points");
 }
 
 /// Quote filters, objective, loss and solver of the edited scope (collapsed by default).

@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotUi, Points, VLine};
 
-use crate::calibrate::SliceFitReport;
+use crate::calibrate::{FitStatus, SliceFitReport};
 use crate::gui::theme::{self, Palette};
 use crate::market::time::format_utc;
 use crate::market::ExpirySlice;
@@ -68,6 +68,9 @@ pub enum CurveStyle {
     Fit,
     /// A second curve (the last fit beside hand-set parameters): dashed, in the palette's `fit_alt` colour.
     Alt,
+    /// A surface's slice placed from the neighbouring expiries, not fitted to this expiry's own quotes
+    /// (too few or none): dotted, in the palette's `fit` colour.
+    SurfaceFill,
 }
 
 /// A model smile to draw over the quotes of the slice.
@@ -84,7 +87,12 @@ pub struct Curve<'a> {
 /// The curve of a slice fit, when the fit is usable and its parameters make a smile with finite values.
 pub fn fit_curve<'a>(report: &SliceFitReport, smile: Option<&'a FittedSmile>) -> Option<Curve<'a>> {
     let smile = smile.filter(|s| report.status.is_usable() && s.params().iter().all(|p| p.is_finite()))?;
-    Some(Curve { label: format!("{} fit", smile.kind().name()), smile, style: CurveStyle::Fit })
+    let (label, style) = match report.status {
+        FitStatus::Interpolated => (format!("{} (interpolated)", smile.kind().name()), CurveStyle::SurfaceFill),
+        FitStatus::NeighbourShape => (format!("{} (neighbours' shape)", smile.kind().name()), CurveStyle::SurfaceFill),
+        _ => (format!("{} fit", smile.kind().name()), CurveStyle::Fit),
+    };
+    Some(Curve { label, smile, style })
 }
 
 /// A model's smile over the slice's quoted k range (widened by a tenth each side), vols in percent.
@@ -144,6 +152,7 @@ pub(super) fn draw_curves(
         plot.line(match curve.style {
             CurveStyle::Fit => line.color(pal.fit),
             CurveStyle::Alt => line.color(pal.fit_alt).style(LineStyle::dashed_loose()),
+            CurveStyle::SurfaceFill => line.color(pal.fit).style(LineStyle::dotted_dense()),
         });
     }
 }

@@ -137,7 +137,7 @@ fn split_offset(rest: &str) -> Option<(&str, i64)> {
             let off = &off[1..];
             let (hh, mm) = match off.split_once(':') {
                 Some((h, m)) => (digits(h)?, digits(m)?),
-                None if off.len() == 4 => (digits(&off[..2])?, digits(&off[2..])?),
+                None if off.len() == 4 && off.is_ascii() => (digits(&off[..2])?, digits(&off[2..])?),
                 None => (digits(off)?, 0),
             };
             Some((clock, sign * (hh as i64 * 3600 + mm as i64 * 60) * 1000))
@@ -196,7 +196,8 @@ pub fn parse_dmy_code(code: &str) -> Option<i64> {
 /// Parses a Binance/OKX expiry code `YYMMDD` (`250516`) to the expiry instant (08:00 UTC).
 pub fn parse_yymmdd_code(code: &str) -> Option<i64> {
     let c = code.trim();
-    if c.len() != 6 {
+    // Six ASCII bytes (a multi-byte character would put the slices below off a char boundary).
+    if c.len() != 6 || !c.is_ascii() {
         return None;
     }
     let (y, m, d) = (2000 + digits(&c[..2])? as i64, digits(&c[2..4])?, digits(&c[4..])?);
@@ -206,6 +207,17 @@ pub fn parse_yymmdd_code(code: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yymmdd_codes_with_multibyte_characters_are_not_codes() {
+        // Found by the load_binance_marks_csv fuzz target: 6 bytes, but "Ƚ" spans two of them.
+        assert_eq!(parse_yymmdd_code("1Ƚ2=6"), None);
+        assert_eq!(parse_yymmdd_code("25051é"), None);
+        assert!(parse_yymmdd_code("250516").is_some());
+        // The same slicing in a UTC offset (`+hhmm`).
+        assert_eq!(parse_iso("2025-05-16T08:00:00+aé1"), None);
+        assert!(parse_iso("2025-05-16T08:00:00+0130").is_some());
+    }
 
     #[test]
     fn civil_round_trip() {

@@ -67,14 +67,18 @@ pub(super) struct SurfaceCoordinates<'a> {
     surface: &'a dyn SurfaceModel,
     n: usize,
     smiles: Vec<Vec<f64>>,
-    /// ∂(smile parameters of slice s)/∂x_j as `dparams[j][s]`.
-    dparams: Vec<Vec<Vec<f64>>>,
+    /// ∂(smile parameter i of slice s)/∂x_j as `dparams[s][i * nx + j]` (row-major per slice).
+    dparams: Vec<Vec<f64>>,
+    /// Columns of slice s that can be non-zero: `used[s]` (a chained surface's slice depends on the
+    /// coordinates of its expiry and the earlier ones only).
+    used: Vec<usize>,
+    nx: usize,
 }
 
 impl<'a> SurfaceCoordinates<'a> {
     /// The map for `n` expiries of `surface`.
     pub(super) fn new(surface: &'a dyn SurfaceModel, n: usize) -> Self {
-        SurfaceCoordinates { surface, n, smiles: Vec::new(), dparams: Vec::new() }
+        SurfaceCoordinates { surface, n, smiles: Vec::new(), dparams: Vec::new(), used: Vec::new(), nx: 0 }
     }
 
     fn smiles_at(&self, x: &[f64]) -> Vec<Vec<f64>> {
@@ -86,18 +90,29 @@ impl<'a> SurfaceCoordinates<'a> {
 impl CoordinateMap for SurfaceCoordinates<'_> {
     fn set(&mut self, x: &[f64]) -> bool {
         self.smiles = self.smiles_at(x);
+        let nx = x.len();
+        let np = self.smiles.first().map_or(0, Vec::len);
+        self.nx = nx;
+        self.dparams = vec![vec![0.0; np * nx]; self.n];
+        self.used = vec![0; self.n];
         let mut xb = x.to_vec();
-        self.dparams = (0..x.len())
-            .map(|j| {
-                let h = 1e-6 * x[j].abs().max(1e-4);
-                xb[j] = x[j] + h;
-                let up = self.smiles_at(&xb);
-                xb[j] = x[j] - h;
-                let down = self.smiles_at(&xb);
-                xb[j] = x[j];
-                up.iter().zip(&down).map(|(u, d)| u.iter().zip(d).map(|(a, b)| (a - b) / (2.0 * h)).collect()).collect()
-            })
-            .collect();
+        for j in 0..nx {
+            let h = 1e-6 * x[j].abs().max(1e-4);
+            xb[j] = x[j] + h;
+            let up = self.smiles_at(&xb);
+            xb[j] = x[j] - h;
+            let down = self.smiles_at(&xb);
+            xb[j] = x[j];
+            for (s, (u, d)) in up.iter().zip(&down).enumerate() {
+                for (i, (a, b)) in u.iter().zip(d).enumerate() {
+                    let v = (a - b) / (2.0 * h);
+                    if v != 0.0 {
+                        self.dparams[s][i * nx + j] = v;
+                        self.used[s] = self.used[s].max(j + 1);
+                    }
+                }
+            }
+        }
         self.smiles.iter().flatten().all(|v| v.is_finite())
     }
 
@@ -106,8 +121,14 @@ impl CoordinateMap for SurfaceCoordinates<'_> {
     }
 
     fn fill_row(&self, s: usize, coef: f64, grad: &[f64], row: &mut [f64]) {
-        for (j, cell) in row.iter_mut().enumerate() {
-            *cell = coef * grad.iter().zip(&self.dparams[j][s]).map(|(g, d)| g * d).sum::<f64>();
+        row.fill(0.0);
+        let (nx, used) = (self.nx, self.used[s]);
+        let d = &self.dparams[s];
+        for (i, g) in grad.iter().enumerate() {
+            let g = coef * g;
+            for (cell, dij) in row[..used].iter_mut().zip(&d[i * nx..i * nx + used]) {
+                *cell += g * dij;
+            }
         }
     }
 }

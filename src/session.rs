@@ -60,7 +60,8 @@ pub fn fit_plans(snapshot: &Snapshot, plans: &[SlicePlan]) -> Vec<SliceFitReport
             (0..plans.len().min(snapshot.slices.len())).filter(|&i| plans[i].kind == kind).collect();
         let Some(&first) = members.first() else { continue };
         let slices: Vec<&ExpirySlice> = members.iter().map(|&i| &snapshot.slices[i]).collect();
-        let fit = fit_surface_slices(surface.as_ref(), &slices, &plans[first].config, None);
+        let warm = surface_warm_start(surface.as_ref(), snapshot, plans, &members);
+        let fit = fit_surface_slices(surface.as_ref(), &slices, &plans[first].config, warm.as_ref());
         for (i, report) in members.into_iter().zip(fit.reports) {
             reports[i] = Some(report);
         }
@@ -77,6 +78,21 @@ pub fn fit_plans(snapshot: &Snapshot, plans: &[SlicePlan]) -> Vec<SliceFitReport
             })
         })
         .collect()
+}
+
+/// A surface's warm start from its members' plans: every live member's warm start (an earlier fit's smile),
+/// in increasing T, read back by the model; `None` when one is missing or the model cannot read them.
+fn surface_warm_start(
+    surface: &dyn crate::models::SurfaceModel,
+    snapshot: &Snapshot,
+    plans: &[SlicePlan],
+    members: &[usize],
+) -> Option<crate::models::SurfaceParams> {
+    let mut live: Vec<usize> =
+        members.iter().copied().filter(|&i| crate::calibrate::is_live(&snapshot.slices[i])).collect();
+    live.sort_by(|&a, &b| snapshot.slices[a].t_years.total_cmp(&snapshot.slices[b].t_years));
+    let smiles: Vec<&[f64]> = live.iter().map(|&i| plans[i].warm_start.as_deref()).collect::<Option<_>>()?;
+    surface.params_from_smiles(&smiles)
 }
 
 impl EditState {

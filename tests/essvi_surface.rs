@@ -285,3 +285,31 @@ fn essvi_recovers_a_known_surface_and_fills_thin_expiries() {
     let warm = fit_surface(&Essvi, &snapshot, &config, fit.params.as_ref());
     assert!(warm.iterations <= fit.iterations, "{} vs {}", warm.iterations, fit.iterations);
 }
+
+/// A refit of the same chain (the GUI's refit after an edit) starts from the last fit's smiles: fewer solver
+/// iterations than a cold fit, and the same fit.
+#[test]
+fn a_refit_starts_from_the_last_surface() {
+    let Some(dir) = common::shared_dir() else { return };
+    let (_, snap) = snapshots_of(&dir.join("data").join(FILES[3]), FILES[3], false).remove(0);
+    let plan = |warm: Option<Vec<f64>>| volscope::session::SlicePlan {
+        kind: ModelKind::Essvi,
+        config: FitConfig::default(),
+        warm_start: warm,
+    };
+    let cold = volscope::session::fit_plans(&snap, &vec![plan(None); snap.slices.len()]);
+    let plans: Vec<_> = cold.iter().map(|r| plan((!r.params.is_empty()).then(|| r.params.clone()))).collect();
+    let warm = volscope::session::fit_plans(&snap, &plans);
+    let iterations = |reports: &[SliceFitReport]| reports.iter().map(|r| r.iterations).max().unwrap();
+    println!("refit: {} solver iterations warm, {} cold", iterations(&warm), iterations(&cold));
+    assert!(iterations(&warm) < iterations(&cold), "{} vs {}", iterations(&warm), iterations(&cold));
+    for (a, b) in cold.iter().zip(&warm) {
+        assert!(
+            (a.rmse_vol_pts - b.rmse_vol_pts).abs() < 1e-3 || a.rmse_vol_pts.is_nan(),
+            "{}: {} vs {}",
+            a.expiry,
+            a.rmse_vol_pts,
+            b.rmse_vol_pts
+        );
+    }
+}

@@ -19,4 +19,4 @@ pub use crate::models::{sabr_start, svi_start};
 pub use config::{FitConfig, Loss, Objective, QuoteSelection, ResolvedConfig, Solver, Weighting};
 pub use error::FitError;
 pub use fit::{evaluate_slice, fit_slice, fit_snapshot};
-pub use surface_fit::{fit_surface, fit_surface_slices, SurfaceFit};
+pub use surface_fit::{fit_surface, fit_surface_slices, is_live, SurfaceFit};

@@ -164,6 +164,11 @@ pub fn fit_surface_slices(
     }
 }
 
+/// `true` for a slice a surface fit places (T and the forward positive and finite); the others are expired.
+pub fn is_live(slice: &ExpirySlice) -> bool {
+    slice.t_years > 0.0 && slice.t_years.is_finite() && slice.forward > 0.0 && slice.forward.is_finite()
+}
+
 /// The live slices with their selections and points, and the expired ones' failed reports (by index).
 fn tag_slices<'a>(
     surface: &dyn SurfaceModel,
@@ -176,7 +181,7 @@ fn tag_slices<'a>(
     for (index, &slice) in all.iter().enumerate() {
         let mut report = fit_slice_shell(smile, slice);
         report.model = surface.name().to_owned();
-        if !(slice.t_years > 0.0 && slice.t_years.is_finite() && slice.forward > 0.0 && slice.forward.is_finite()) {
+        if !is_live(slice) {
             report.status = FitStatus::Failed { reason: "expired".to_owned() };
             dead.push((index, report));
             continue;
@@ -217,23 +222,9 @@ fn solve(
         out.failure = FitError::NoTwoSided(0);
         return out;
     }
-    let mut starts: Vec<SurfaceParams> = warm_start.filter(|w| w.per_expiry.len() == n).cloned().into_iter().collect();
-    let warm = !starts.is_empty();
-    if let Some(chain) = surface.chained() {
-        let stage: Vec<StageSlice<'_>> =
-            rich.iter().map(|&i| StageSlice { points: &live[i].points, t_years: live[i].slice.t_years }).collect();
-        if let Some(found) = chained_start(surface, chain, smile, &stage, config) {
-            out.iterations += found.iterations;
-            out.evaluations += found.evaluations;
-            starts.push(found.params);
-        }
-    }
-    if starts.len() <= usize::from(warm) {
-        let atm: Vec<f64> = rich.iter().map(|&i| market_theta(&live[i].points, live[i].slice.t_years)).collect();
-        starts.extend(surface.starts(&atm));
-    }
-    // A polish after the chained stage starts next to its answer: a relative cost change of 1e-8 ends it (it
-    // took 18-24 LM iterations on the real BTC surfaces instead of 30-33 at 1e-10, for the same cost to 8 digits).
+    // A polish after the chained stage (or a warm start) starts next to its answer: a relative cost change of
+    // 1e-8 ends it (18-24 LM iterations on the real BTC surfaces instead of 30-33 at 1e-10, for the same cost
+    // to 8 digits).
     let ftol = if surface.chained().is_some() { 1e-8 } else { 1e-10 };
     let bounds = surface.coordinate_bounds(n);
     let (lower, upper): (Vec<f64>, Vec<f64>) = bounds.iter().copied().unzip();
@@ -250,22 +241,40 @@ fn solve(
         penalty_ks: Vec::new(),
         penalty_scale: 0.0,
     };
-    for (si, start) in starts.iter().enumerate() {
-        // A converged warm start is the answer (as in a slice fit); the other starts are for a cold fit.
-        if si == 1 && warm && out.best.as_ref().is_some_and(|b| b.stop.is_converged()) {
-            break;
-        }
-        let Some(x0) = surface.coordinates_of(start) else { continue };
+    let mut polish = |start: &SurfaceParams, out: &mut Solved| {
+        let Some(x0) = surface.coordinates_of(start) else { return };
         let res = run_solver(&mut problem, &x0, &lower, &upper, config, ftol);
         out.iterations += res.iterations;
         out.evaluations += res.evaluations;
         if let LmStop::Failed(why) = &res.stop {
             out.failure = FitError::Solver(why.clone());
-            continue;
-        }
-        if out.best.as_ref().is_none_or(|b| res.cost < b.cost) {
+        } else if out.best.as_ref().is_none_or(|b| res.cost < b.cost) {
             out.best = Some(res);
         }
+    };
+    // A converged warm start is the answer (as in a slice fit); the other starts are for a cold fit.
+    if let Some(warm) = warm_start.filter(|w| w.per_expiry.len() == n) {
+        polish(warm, &mut out);
+        if out.best.as_ref().is_some_and(|b| b.stop.is_converged()) {
+            return out;
+        }
+    }
+    let mut starts: Vec<SurfaceParams> = Vec::new();
+    if let Some(chain) = surface.chained() {
+        let stage: Vec<StageSlice<'_>> =
+            rich.iter().map(|&i| StageSlice { points: &live[i].points, t_years: live[i].slice.t_years }).collect();
+        if let Some(found) = chained_start(surface, chain, smile, &stage, config) {
+            out.iterations += found.iterations;
+            out.evaluations += found.evaluations;
+            starts.push(found.params);
+        }
+    }
+    if starts.is_empty() {
+        let atm: Vec<f64> = rich.iter().map(|&i| market_theta(&live[i].points, live[i].slice.t_years)).collect();
+        starts.extend(surface.starts(&atm));
+    }
+    for start in &starts {
+        polish(start, &mut out);
     }
     out
 }

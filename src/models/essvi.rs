@@ -307,6 +307,12 @@ impl SurfaceModel for Essvi {
         3
     }
 
+    fn params_from_smiles(&self, smiles: &[&[f64]]) -> Option<SurfaceParams> {
+        let per_expiry =
+            smiles.iter().map(|s| EssviSlice::from_raw_svi(s).map(EssviSlice::to_vec)).collect::<Option<_>>()?;
+        Some(SurfaceParams { global: Vec::new(), per_expiry })
+    }
+
     fn chained(&self) -> Option<&dyn ChainedSurface> {
         Some(self)
     }

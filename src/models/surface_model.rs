@@ -62,6 +62,13 @@ pub trait SurfaceModel: Send + Sync {
     /// should pass through where the model can honour it (a thin expiry's own quote). `None` when the model
     /// cannot place a slice there.
     fn interpolate(&self, params: &SurfaceParams, ts: &[f64], t: f64, anchor: Option<(f64, f64)>) -> Option<Vec<f64>>;
+
+    /// The surface's parameters back from the smiles of its expiries ([`SurfaceModel::smile_params`] of each,
+    /// increasing T), where the model can read them (a warm start from an earlier fit's reports); default
+    /// `None`.
+    fn params_from_smiles(&self, _smiles: &[&[f64]]) -> Option<SurfaceParams> {
+        None
+    }
 }
 
 /// A surface whose coordinates are one *link* per expiry, each read given the previous expiry's parameters

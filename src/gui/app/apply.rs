@@ -142,13 +142,20 @@ impl VolscopeApp {
     }
 
     /// Fits every slice of the loaded chain on the worker thread (the current fits stay until it answers),
-    /// starting the solver of slice `warm.0` at `warm.1`.
+    /// starting the solver of slice `warm.0` at `warm.1`. A surface model starts from its last fit (each
+    /// expiry's shown smile, when it was fitted by the same surface model).
     fn request_fit(&mut self, warm: Option<(usize, Vec<f64>)>) {
         if let Some(chain) = self.data.chain() {
-            let plans = self
-                .edits
-                .state()
-                .plans(&chain.snapshot, |i, _| warm.as_ref().filter(|w| w.0 == i).map(|w| w.1.clone()));
+            let state = self.edits.state();
+            let plans = state.plans(&chain.snapshot, |i, slice| {
+                if let Some(w) = warm.as_ref().filter(|w| w.0 == i) {
+                    return Some(w.1.clone());
+                }
+                let kind = state.setup_for(slice.expiry_ms).kind;
+                kind.surface()?;
+                let report = self.report(i).filter(|r| r.status.is_usable() && self.report_kind(i) == Some(kind))?;
+                Some(report.params.clone())
+            });
             self.fits.request(&chain.snapshot, plans);
         }
     }

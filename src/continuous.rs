@@ -39,6 +39,28 @@ impl<'a> ContinuousSurface<'a> {
         complete.then(|| ContinuousSurface { model, params, t_years: fit.t_years.clone(), forwards })
     }
 
+    /// The surface through the fitted smiles of `reports` (aligned with `slices`; the usable, live ones, read
+    /// back with [`SurfaceModel::params_from_smiles`]), as the GUI holds a surface fit. `None` when fewer than
+    /// one usable report or the model cannot read its smiles back.
+    pub fn from_reports(
+        model: &'a dyn SurfaceModel,
+        slices: &[crate::market::ExpirySlice],
+        reports: &[crate::calibrate::SliceFitReport],
+    ) -> Option<Self> {
+        let mut live: Vec<(&crate::market::ExpirySlice, &crate::calibrate::SliceFitReport)> = slices
+            .iter()
+            .zip(reports)
+            .filter(|(s, r)| crate::calibrate::is_live(s) && r.status.is_usable() && !r.params.is_empty())
+            .collect();
+        live.sort_by(|a, b| a.0.t_years.total_cmp(&b.0.t_years));
+        live.dedup_by(|a, b| a.0.t_years == b.0.t_years);
+        let smiles: Vec<&[f64]> = live.iter().map(|(_, r)| r.params.as_slice()).collect();
+        let params = model.params_from_smiles(&smiles)?;
+        let t_years: Vec<f64> = live.iter().map(|(s, _)| s.t_years).collect();
+        let forwards: Vec<f64> = live.iter().map(|(s, _)| s.forward).collect();
+        (!t_years.is_empty()).then_some(ContinuousSurface { model, params, t_years, forwards })
+    }
+
     /// The expiries' T, years (increasing).
     pub fn expiry_times(&self) -> &[f64] {
         &self.t_years
@@ -105,6 +127,44 @@ pub fn tenor_readouts(surface: &ContinuousSurface<'_>, tenors_days: &[f64]) -> V
             Some(TenorReadout { tenor_days: days, d25: delta_quotes(&smile, 0.25), d10: delta_quotes(&smile, 0.10) })
         })
         .collect()
+}
+
+/// The surface's term structures on a T grid (T in days): ATM vol and 25Δ risk reversal and butterfly,
+/// and the read-outs at the constant maturities.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TermCurves {
+    /// (T days, ATM vol %).
+    pub atm_vol_pct: Vec<[f64; 2]>,
+    /// (T days, 25Δ RR vol points).
+    pub rr25_vol_pts: Vec<[f64; 2]>,
+    /// (T days, 25Δ BF vol points).
+    pub bf25_vol_pts: Vec<[f64; 2]>,
+    /// The read-outs at [`DEFAULT_TENORS_DAYS`] up to the grid's end.
+    pub tenors: Vec<TenorReadout>,
+}
+
+/// [`TermCurves`] of `surface` on `points` times from near 0 to `t_max_days` (denser at short T).
+pub fn term_curves(surface: &ContinuousSurface<'_>, t_max_days: f64, points: usize) -> TermCurves {
+    let mut out = TermCurves::default();
+    let first = surface.expiry_times().first().map_or(1.0, |t| t * 365.0);
+    let t0 = (0.1 * first).min(t_max_days / points.max(1) as f64).max(1e-3);
+    for i in 0..points.max(2) {
+        let f = i as f64 / (points.max(2) - 1) as f64;
+        let days = t0 + (t_max_days - t0) * f * f;
+        let Some(smile) = surface.smile_at(days / 365.0) else { continue };
+        let q = delta_quotes(&smile, 0.25);
+        let push = |v: Option<f64>, series: &mut Vec<[f64; 2]>| {
+            if let Some(v) = v {
+                series.push([days, v]);
+            }
+        };
+        push(q.atm_vol_pct, &mut out.atm_vol_pct);
+        push(q.rr_vol_pts, &mut out.rr25_vol_pts);
+        push(q.bf_vol_pts, &mut out.bf25_vol_pts);
+    }
+    let tenors: Vec<f64> = DEFAULT_TENORS_DAYS.iter().copied().filter(|d| *d <= t_max_days).collect();
+    out.tenors = tenor_readouts(surface, &tenors);
+    out
 }
 
 /// How the absence of arbitrage is known.

@@ -15,6 +15,7 @@ use egui_plot::{
 };
 
 use crate::calibrate::SliceFitReport;
+use crate::continuous::{term_curves, ContinuousSurface, TermCurves};
 use crate::gui::theme::{self, Palette};
 use crate::market::Snapshot;
 use crate::models::ModelKind;
@@ -24,6 +25,8 @@ use crate::surface::{
 
 /// Share of the width the heatmap takes; the two line plots split the rest.
 const HEATMAP_WIDTH_SHARE: f32 = 0.46;
+/// Times of the continuous surface's term structures.
+const TERM_POINTS: usize = 120;
 /// How close (pixels, along x) a click must be to an expiry's point to select it.
 const CLICK_RADIUS_PX: f32 = 12.0;
 /// Vertical pixels per expiry label on the heatmap's y axis (labels closer than this are thinned out).
@@ -80,6 +83,7 @@ impl SurfaceView {
 struct CachedSummary {
     key: u64,
     summary: Arc<SurfaceSummary>,
+    term: Option<Arc<TermCurves>>,
 }
 
 /// The Surface tab. `kinds` and `reports` are aligned with `snapshot.slices`; `selected` is the selected slice
@@ -97,7 +101,7 @@ pub fn surface_ui(
 ) -> Option<usize> {
     let view_id = ui.make_persistent_id("surface_view");
     let mut view: SurfaceView = ui.data_mut(|d| *d.get_temp_mut_or_default(view_id));
-    let summary = cached_summary(ui, snapshot, kinds, reports, &view.grid_spec());
+    let (summary, term) = cached_summary(ui, snapshot, kinds, reports, &view.grid_spec());
     if summary.expiries.is_empty() {
         ui.label(RichText::new("No usable fit yet: the surface appears once expiries are fitted.").weak());
         return None;
@@ -110,26 +114,43 @@ pub fn surface_ui(
         ui.ctx().request_repaint();
     }
     let selected_row = summary.row_of_slice(selected);
-    let clicked_row = plots_ui(ui, &summary, view.axis, selected_row);
+    let clicked_row = plots_ui(ui, &summary, term.as_deref(), view.axis, selected_row);
     clicked_row.and_then(|row| summary.expiries.get(row)).map(|e| e.slice_index)
 }
 
-/// The summary for these inputs: from egui memory when the inputs are unchanged, else computed and stored.
+/// The summary (and the continuous term structures of a surface model) for these inputs: from egui memory
+/// when the inputs are unchanged, else computed and stored.
 fn cached_summary(
     ui: &Ui,
     snapshot: &Snapshot,
     kinds: &[ModelKind],
     reports: &[SliceFitReport],
     spec: &SurfaceGridSpec,
-) -> Arc<SurfaceSummary> {
+) -> (Arc<SurfaceSummary>, Option<Arc<TermCurves>>) {
     let cache_id = ui.make_persistent_id("surface_summary");
     let key = inputs_key(snapshot, kinds, reports, spec);
     if let Some(cached) = ui.data(|d| d.get_temp::<CachedSummary>(cache_id)).filter(|c| c.key == key) {
-        return cached.summary;
+        return (cached.summary, cached.term);
     }
     let summary = Arc::new(surface_summary(snapshot, kinds, reports, spec));
-    ui.data_mut(|d| d.insert_temp(cache_id, CachedSummary { key, summary: Arc::clone(&summary) }));
-    summary
+    let term = continuous_term(snapshot, kinds, reports).map(Arc::new);
+    let cached = CachedSummary { key, summary: Arc::clone(&summary), term: term.clone() };
+    ui.data_mut(|d| d.insert_temp(cache_id, cached));
+    (summary, term)
+}
+
+/// Term structures of the continuous surface, when every fitted expiry belongs to one surface model that can
+/// read its slices back (eSSVI): from near T = 0 to the last expiry.
+fn continuous_term(snapshot: &Snapshot, kinds: &[ModelKind], reports: &[SliceFitReport]) -> Option<TermCurves> {
+    let mut used = kinds.iter().zip(reports).filter(|(_, r)| r.status.is_usable()).map(|(k, _)| *k);
+    let kind = used.next()?;
+    if used.any(|k| k != kind) {
+        return None;
+    }
+    let model = kind.surface()?;
+    let surface = ContinuousSurface::from_reports(model.as_ref(), &snapshot.slices, reports)?;
+    let t_max_days = surface.expiry_times().last()? * 365.0;
+    Some(term_curves(&surface, t_max_days, TERM_POINTS))
 }
 
 /// A hash of everything the summary depends on.
@@ -245,7 +266,13 @@ fn violation_text(summary: &SurfaceSummary, pair: &CalendarPair) -> String {
 }
 
 /// The three plots side by side in the remaining space; returns a clicked row.
-fn plots_ui(ui: &mut Ui, summary: &SurfaceSummary, axis: HeatAxis, selected_row: Option<usize>) -> Option<usize> {
+fn plots_ui(
+    ui: &mut Ui,
+    summary: &SurfaceSummary,
+    term: Option<&TermCurves>,
+    axis: HeatAxis,
+    selected_row: Option<usize>,
+) -> Option<usize> {
     let height = ui.available_height().max(80.0);
     let gaps = 2.0 * ui.spacing().item_spacing.x;
     let width = (ui.available_width() - gaps).max(240.0);
@@ -253,9 +280,9 @@ fn plots_ui(ui: &mut Ui, summary: &SurfaceSummary, axis: HeatAxis, selected_row:
     let line_width = 0.5 * (width - heat_width);
     ui.horizontal(|ui| {
         let heat = heatmap_ui(ui, summary, axis, selected_row, egui::vec2(heat_width, height));
-        let term = term_structure_ui(ui, summary, selected_row, egui::vec2(line_width, height));
-        let skew = rr_bf_ui(ui, summary, selected_row, egui::vec2(line_width, height));
-        heat.or(term).or(skew)
+        let term_row = term_structure_ui(ui, summary, term, selected_row, egui::vec2(line_width, height));
+        let skew = rr_bf_ui(ui, summary, term, selected_row, egui::vec2(line_width, height));
+        heat.or(term_row).or(skew)
     })
     .inner
 }
@@ -453,10 +480,12 @@ fn cell_text(summary: &SurfaceSummary, grid: &HeatGrid, axis: HeatAxis, row: usi
 }
 
 /// ATM vol against T (days): line and points, the selected expiry highlighted, calendar-violating pairs in the
-/// error colour.
+/// error colour; for a surface model also the continuous surface's ATM vol at every T (thin) with its constant
+/// maturities (1d … 1y, hollow markers).
 fn term_structure_ui(
     ui: &mut Ui,
     summary: &SurfaceSummary,
+    term: Option<&TermCurves>,
     selected_row: Option<usize>,
     size: egui::Vec2,
 ) -> Option<usize> {
@@ -474,6 +503,12 @@ fn term_structure_ui(
             Some(format!("{}\nATM {}", expiry_title(e), fmt_opt(e.atm_vol_pct, " %")))
         })
         .show(ui, |plot| {
+            if let Some(term) = term {
+                plot.line(line("surface", term.atm_vol_pct.clone()).color(pal.fit_alt).width(1.0));
+                let fixed: Vec<[f64; 2]> =
+                    term.tenors.iter().filter_map(|r| Some([r.tenor_days, r.d25.atm_vol_pct?])).collect();
+                plot.points(Points::new("constant maturity", fixed).color(pal.fit_alt).radius(3.5).filled(false));
+            }
             let points: Vec<[f64; 2]> = atm.iter().map(|(_, p)| *p).collect();
             plot.line(line("ATM vol", points.clone()).color(pal.fit).width(1.5));
             plot.points(Points::new("ATM vol", points).color(pal.fit).radius(2.5));
@@ -490,8 +525,15 @@ fn term_structure_ui(
     clicked_expiry(&response, summary)
 }
 
-/// 25Δ risk reversal and butterfly (vol points) against T (days), zero line, selected expiry marked.
-fn rr_bf_ui(ui: &mut Ui, summary: &SurfaceSummary, selected_row: Option<usize>, size: egui::Vec2) -> Option<usize> {
+/// 25Δ risk reversal and butterfly (vol points) against T (days), zero line, selected expiry marked; for a
+/// surface model also both at every T of the continuous surface (dotted).
+fn rr_bf_ui(
+    ui: &mut Ui,
+    summary: &SurfaceSummary,
+    term: Option<&TermCurves>,
+    selected_row: Option<usize>,
+    size: egui::Vec2,
+) -> Option<usize> {
     let pal = theme::palette(ui);
     let series = |value: fn(&ExpirySummary) -> Option<f64>| -> Vec<[f64; 2]> {
         summary.expiries.iter().filter_map(|e| value(e).map(|v| [e.t_days(), v])).collect()
@@ -505,6 +547,16 @@ fn rr_bf_ui(ui: &mut Ui, summary: &SurfaceSummary, selected_row: Option<usize>, 
         })
         .show(ui, |plot| {
             plot.hline(HLine::new("0", 0.0).color(pal.atm).width(0.5));
+            if let Some(term) = term {
+                for (name, points) in [("RR surface", &term.rr25_vol_pts), ("BF surface", &term.bf25_vol_pts)] {
+                    plot.line(
+                        line(name, points.clone())
+                            .color(pal.fit_alt)
+                            .width(1.0)
+                            .style(egui_plot::LineStyle::dotted_dense()),
+                    );
+                }
+            }
             for (name, points, colour) in [("RR", rr, pal.fit), ("BF", bf, pal.fit_alt)] {
                 if let Some(&[x, y]) = points.last() {
                     let label = RichText::new(name).color(colour).strong();

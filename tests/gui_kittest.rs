@@ -451,3 +451,26 @@ fn a_session_restores_in_the_background_with_its_edits() {
     assert_eq!(b.fits().unwrap().reports[target].n_quotes, a.fits().unwrap().reports[target].n_quotes);
     other.get_by_label_contains("session restored");
 }
+
+#[test]
+fn a_comparison_model_is_fitted_beside_the_shown_one() {
+    let Some(path) = snapshot_path() else { return };
+    let mut harness = open_app(&path);
+    assert!(harness.state().compare_fits().is_none());
+
+    harness.get_by_role_and_label(Role::ComboBox, "Compare").click();
+    settle(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "eSSVI (surface)").click();
+    settle(&mut harness);
+    wait_for_fit(&mut harness);
+
+    let app = harness.state();
+    assert!(app.fits().unwrap().kinds.iter().all(|k| *k == ModelKind::Svi), "the shown model stays");
+    let compare = app.compare_fits().expect("the comparison is fitted");
+    assert!(compare.kinds.iter().all(|k| *k == ModelKind::Essvi));
+    let live = app.chain().unwrap().snapshot.slices.iter().filter(|s| s.t_years > 0.0).count();
+    assert_eq!(compare.reports.iter().filter(|r| r.status.is_usable()).count(), live, "eSSVI leaves no hole");
+    harness.get_by_label("RMSE essvi");
+    let combo = harness.get_by_role_and_label(Role::ComboBox, "Compare");
+    assert_eq!(combo.value().as_deref(), Some("eSSVI (surface)"));
+}

@@ -71,6 +71,9 @@ pub enum Action {
     Calibrate,
     /// The menu bar's Refit: every expiry is refitted.
     Refit,
+    /// Fits a second model beside the shown one (`None`: no comparison): drawn dashed on the smile, its RMSE
+    /// in the expiry list, and in place of a failed fit; refits.
+    SetCompare(Option<ModelKind>),
     // View.
     /// Selects the expiry of that slice index (ignored when out of range).
     Select(usize),

@@ -158,6 +158,16 @@ impl VolscopeApp {
         self.fits.latest()
     }
 
+    /// The comparison model's latest fits (View > Compare), if any.
+    pub fn compare_fits(&self) -> Option<&FitView> {
+        self.fits.compare()
+    }
+
+    /// The model fitted for comparison, if one is chosen.
+    pub fn compare_kind(&self) -> Option<crate::models::ModelKind> {
+        self.view.compare()
+    }
+
     /// The report shown for slice `i`: its hand-set evaluation in manual mode, else the worker's fit.
     pub fn report(&self, i: usize) -> Option<&SliceFitReport> {
         self.fits.report(i)

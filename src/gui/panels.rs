@@ -55,13 +55,30 @@ pub(crate) fn panels_ui(ui: &mut Ui, app: &VolscopeApp) -> (Vec<Action>, Option<
     (actions, plot_rect)
 }
 
+/// The comparison model's curve of slice `i`: dashed beside the fit, or, where the shown fit has no curve
+/// (it failed), the comparison's slice in its place, marked as such.
+fn compare_curve(app: &VolscopeApp, i: usize, in_place: bool) -> Option<Curve<'_>> {
+    let fits = app.compare_fits()?;
+    let mut curve = fit_curve(fits.reports.get(i)?, fits.smiles.get(i)?.as_ref())?;
+    let name = curve.smile.kind().name();
+    if in_place {
+        curve.label = format!("{name} (in place of the failed fit)");
+        curve.style = CurveStyle::SurfaceFill;
+    } else {
+        curve.label = format!("{name} (compare)");
+        curve.style = CurveStyle::Alt;
+    }
+    Some(curve)
+}
+
 fn expiry_panel_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     let Some(chain) = app.chain() else { return };
     let reports = app.shown_reports();
     let reports = (!reports.is_empty()).then_some(&*reports);
     egui::Panel::left("expiries").resizable(true).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            if let Some(i) = expiry_list_ui(ui, &chain.snapshot, reports, app.selected()) {
+            let compare = app.compare_fits().map(|f| f.reports.as_slice());
+            if let Some(i) = expiry_list_ui(ui, &chain.snapshot, reports, compare, app.selected()) {
                 out.push(Action::Select(i));
             }
         });
@@ -85,6 +102,9 @@ fn smile_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) -> Option<egu
     let report = app.report(i);
     let mut curves: Vec<Curve<'_>> = Vec::new();
     if let Some(curve) = report.and_then(|r| fit_curve(r, app.smile(i))) {
+        curves.push(curve);
+    }
+    if let Some(curve) = compare_curve(app, i, curves.is_empty()) {
         curves.push(curve);
     }
     if app.manual_params().is_some() {

@@ -130,6 +130,10 @@ impl VolscopeApp {
             Action::Redo => self.undo(true),
             Action::Calibrate => FollowUp { step: true, fit: Refit::All, ..FollowUp::default() },
             Action::Refit => FollowUp { fit: Refit::All, ..FollowUp::default() },
+            Action::SetCompare(_) => {
+                self.view.set(&action);
+                FollowUp { fit: Refit::All, ..FollowUp::default() }
+            }
             Action::Select(i) => {
                 if self.slice(i).is_some() {
                     self.view.select(i);
@@ -156,7 +160,15 @@ impl VolscopeApp {
                 let report = self.report(i).filter(|r| r.status.is_usable() && self.report_kind(i) == Some(kind))?;
                 Some(report.params.clone())
             });
-            self.fits.request(&chain.snapshot, plans);
+            let compare = self.view.compare().map(|kind| {
+                // The same configuration and exclusions, every expiry with the comparison model.
+                let mut other = state.clone();
+                other.all.kind = kind;
+                other.per_expiry.clear();
+                other.manual.clear();
+                other.plans(&chain.snapshot, |_, _| None)
+            });
+            self.fits.request(&chain.snapshot, plans, compare);
         }
     }
 

@@ -42,6 +42,8 @@ pub(crate) fn smile_of(kind: ModelKind, report: &SliceFitReport) -> Option<Fitte
 pub(crate) struct Fits {
     worker: FitWorker,
     latest: Option<FitView>,
+    /// The comparison model's latest fits, if one is asked for.
+    compare: Option<FitView>,
     /// Hand-set evaluations by slice index, with their model and smile.
     manual: BTreeMap<usize, (ModelKind, SliceFitReport, Option<FittedSmile>)>,
     /// Why the last fit failed as a whole.
@@ -53,12 +55,20 @@ pub(crate) struct Fits {
 impl Fits {
     /// No fits yet; `repaint` wakes the window when the worker answers.
     pub(super) fn new(repaint: impl Fn() + Send + 'static) -> Self {
-        Fits { worker: FitWorker::spawn(repaint), latest: None, manual: BTreeMap::new(), error: None, applied: 0 }
+        Fits {
+            worker: FitWorker::spawn(repaint),
+            latest: None,
+            compare: None,
+            manual: BTreeMap::new(),
+            error: None,
+            applied: 0,
+        }
     }
 
-    /// Fits `plans` of `snapshot` on the worker (the current fits stay until it answers).
-    pub(super) fn request(&mut self, snapshot: &Arc<Snapshot>, plans: Vec<SlicePlan>) {
-        self.worker.request(Arc::clone(snapshot), plans);
+    /// Fits `plans` of `snapshot` on the worker, then `compare` when given (the current fits stay until it
+    /// answers).
+    pub(super) fn request(&mut self, snapshot: &Arc<Snapshot>, plans: Vec<SlicePlan>, compare: Option<Vec<SlicePlan>>) {
+        self.worker.request(Arc::clone(snapshot), plans, compare);
     }
 
     /// Takes the worker's answer to the latest request, if it has come; `true` when new fits arrived.
@@ -68,6 +78,7 @@ impl Fits {
         match result.reports {
             Ok(reports) => {
                 self.latest = Some(FitView::new(result.kinds, reports, result.elapsed_ms));
+                self.compare = result.compare.map(|(kinds, reports)| FitView::new(kinds, reports, 0.0));
                 self.error = None;
                 true
             }
@@ -91,6 +102,12 @@ impl Fits {
     /// Replaces the worker's fits (`None`: a new chain has none yet; a restored session brings its own).
     pub(super) fn set_latest(&mut self, fits: Option<FitView>) {
         self.latest = fits;
+        self.compare = None;
+    }
+
+    /// The comparison model's fits, if any.
+    pub(crate) fn compare(&self) -> Option<&FitView> {
+        self.compare.as_ref()
     }
 
     /// Why the last fit failed as a whole, if it did.

@@ -5,6 +5,7 @@ use crate::gui::jobs::settings::{Settings, SettingsFile};
 use crate::gui::plots::XAxis;
 use crate::gui::tabs::Tab;
 use crate::gui::theme::ThemeChoice;
+use crate::models::ModelKind;
 
 /// The view's state; none of it is undoable.
 pub(crate) struct ViewState {
@@ -20,6 +21,8 @@ pub(crate) struct ViewState {
     shown_theme: ThemeChoice,
     show_calculator: bool,
     show_warnings: bool,
+    /// The model fitted beside the shown one, for comparison.
+    compare: Option<ModelKind>,
     /// Where the smile plot was drawn last frame (what "Export plot PNG" captures).
     plot_rect: Option<egui::Rect>,
     /// Outcome of the last action, for the status bar.
@@ -37,6 +40,7 @@ impl ViewState {
             settings_file,
             show_calculator: false,
             show_warnings: false,
+            compare: None,
             plot_rect: None,
             message: None,
         }
@@ -87,6 +91,11 @@ impl ViewState {
         self.show_warnings
     }
 
+    /// The model fitted beside the shown one, if any.
+    pub(crate) fn compare(&self) -> Option<ModelKind> {
+        self.compare
+    }
+
     /// Where the smile plot was drawn last frame.
     pub(crate) fn plot_rect(&self) -> Option<egui::Rect> {
         self.plot_rect
@@ -123,6 +132,7 @@ impl ViewState {
             Action::SetAutoFit(on) => self.settings.auto_fit = *on,
             Action::ShowCalculator(show) => self.show_calculator = *show,
             Action::ShowWarnings(show) => self.show_warnings = *show,
+            Action::SetCompare(kind) => self.compare = *kind,
             _ => return false,
         }
         true

@@ -18,6 +18,8 @@ pub struct FitRequest {
     pub snapshot: Arc<Snapshot>,
     /// Model, configuration and start of each slice, in slice order.
     pub plans: Vec<SlicePlan>,
+    /// A second model's plans, fitted after the first for comparison.
+    pub compare: Option<Vec<SlicePlan>>,
 }
 
 /// What a fit produced.
@@ -30,6 +32,8 @@ pub struct FitResult {
     pub reports: Result<Vec<SliceFitReport>, String>,
     /// Wall time of the whole fit, ms.
     pub elapsed_ms: f64,
+    /// The comparison model's kinds and reports (when asked for and it did not fail as a whole).
+    pub compare: Option<(Vec<ModelKind>, Vec<SliceFitReport>)>,
 }
 
 /// The worker thread and the bookkeeping of which request is the latest.
@@ -63,9 +67,9 @@ impl FitWorker {
     }
 
     /// Queues a fit; returns its id.
-    pub fn request(&mut self, snapshot: Arc<Snapshot>, plans: Vec<SlicePlan>) -> u64 {
+    pub fn request(&mut self, snapshot: Arc<Snapshot>, plans: Vec<SlicePlan>, compare: Option<Vec<SlicePlan>>) -> u64 {
         self.latest += 1;
-        let _ = self.requests.send(FitRequest { id: self.latest, snapshot, plans });
+        let _ = self.requests.send(FitRequest { id: self.latest, snapshot, plans, compare });
         self.latest
     }
 
@@ -91,16 +95,23 @@ pub fn accept_latest(latest: u64, result: FitResult) -> Option<FitResult> {
 
 fn run(request: FitRequest) -> FitResult {
     let start = Instant::now();
-    let FitRequest { id, snapshot, plans } = request;
+    let FitRequest { id, snapshot, plans, compare } = request;
     let kinds: Vec<ModelKind> = plans.iter().map(|p| p.kind).collect();
-    // Smile models slice by slice, surface models (SSVI) over all their slices at once.
-    let reports =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_plans(&snapshot, &plans))).map_err(|panic| {
-            let what =
-                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            format!("the fit panicked: {}", what.unwrap_or_else(|| "unknown reason".to_owned()))
-        });
-    FitResult { id, kinds, reports, elapsed_ms: start.elapsed().as_secs_f64() * 1e3 }
+    // Smile models slice by slice, surface models (SSVI, eSSVI) over all their slices at once.
+    let reports = caught_fit(&snapshot, &plans);
+    let elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+    let compare =
+        compare.and_then(|plans| Some((plans.iter().map(|p| p.kind).collect(), caught_fit(&snapshot, &plans).ok()?)));
+    FitResult { id, kinds, reports, elapsed_ms, compare }
+}
+
+/// `fit_plans` with a panic caught and reported.
+fn caught_fit(snapshot: &Snapshot, plans: &[SlicePlan]) -> Result<Vec<SliceFitReport>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_plans(snapshot, plans))).map_err(|panic| {
+        let what =
+            panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+        format!("the fit panicked: {}", what.unwrap_or_else(|| "unknown reason".to_owned()))
+    })
 }
 
 #[cfg(test)]
@@ -108,7 +119,7 @@ mod tests {
     use super::*;
 
     fn result(id: u64) -> FitResult {
-        FitResult { id, kinds: Vec::new(), reports: Ok(Vec::new()), elapsed_ms: 0.0 }
+        FitResult { id, kinds: Vec::new(), reports: Ok(Vec::new()), elapsed_ms: 0.0, compare: None }
     }
 
     #[test]
@@ -127,8 +138,8 @@ mod tests {
             edit.all.kind = kind;
             edit.plans(&snapshot, |_, _| None)
         };
-        let first = worker.request(snapshot.clone(), plans(ModelKind::Svi));
-        let second = worker.request(snapshot.clone(), plans(ModelKind::Sabr { beta: Some(1.0) }));
+        let first = worker.request(snapshot.clone(), plans(ModelKind::Svi), None);
+        let second = worker.request(snapshot.clone(), plans(ModelKind::Sabr { beta: Some(1.0) }), None);
         assert!(second > first);
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
         let answer = loop {

@@ -7,17 +7,25 @@ use crate::gui::theme::{self};
 use crate::market::time::format_date;
 use crate::market::Snapshot;
 
-/// Expiry table (with each slice's fit when `reports` is given); returns the newly clicked slice index.
+/// Expiry table (with each slice's fit when `reports` is given, and the comparison model's RMSE when
+/// `compare` is); returns the newly clicked slice index.
 pub fn expiry_list_ui(
     ui: &mut Ui,
     snapshot: &Snapshot,
     reports: Option<&[SliceFitReport]>,
+    compare: Option<&[SliceFitReport]>,
     selected: usize,
 ) -> Option<usize> {
     let mut clicked = None;
-    egui::Grid::new("expiries").striped(true).num_columns(7).spacing([10.0, 3.0]).show(ui, |ui| {
+    let columns = 7 + usize::from(compare.is_some());
+    egui::Grid::new("expiries").striped(true).num_columns(columns).spacing([10.0, 3.0]).show(ui, |ui| {
         for h in ["Expiry", "Days", "Forward", "Source", "OK / all", "RMSE", "Inside"] {
             ui.label(RichText::new(h).strong());
+        }
+        if let Some(c) = compare {
+            let model = c.iter().find(|r| !r.model.is_empty()).map_or("", |r| r.model.as_str());
+            ui.label(RichText::new(format!("RMSE {model}")).strong())
+                .on_hover_text("RMSE (vol points) of the comparison model (View > Compare with)");
         }
         ui.end_row();
         for (i, s) in snapshot.slices.iter().enumerate() {
@@ -29,6 +37,12 @@ pub fn expiry_list_ui(
             ui.label(s.forward_source.label());
             ui.label(format!("{} / {}", s.usable_count(), s.quotes.len()));
             fit_cells_ui(ui, reports.and_then(|r| r.get(i)));
+            if let Some(c) = compare {
+                match c.get(i).filter(|r| r.status.is_usable()) {
+                    Some(r) => ui.label(format!("{:.2}", r.rmse_vol_pts)),
+                    None => ui.label(RichText::new("failed").color(theme::palette(ui).error)),
+                };
+            }
             ui.end_row();
         }
     });

@@ -120,6 +120,26 @@ fn view_menu_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     }
 }
 
+/// The comparison model: fitted beside the shown one, drawn dashed, its RMSE in the expiry list.
+fn compare_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
+    let current = app.compare_kind();
+    let mut chosen = current;
+    let text = current.map_or("none", |k| k.label());
+    egui::ComboBox::from_label("Compare")
+        .selected_text(text)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut chosen, None, "none");
+            for k in crate::gui::panels::model_choice::MODEL_CHOICES {
+                ui.selectable_value(&mut chosen, Some(k), k.label());
+            }
+        })
+        .response
+        .on_hover_text("a second model fitted beside the shown one: dashed on the smile, its RMSE in the expiry list");
+    if chosen != current {
+        out.push(Action::SetCompare(chosen));
+    }
+}
+
 /// The all-expiry model picker, Refit, and the fit state.
 fn model_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     let (chosen, _) = model_combo_ui(ui, egui::ComboBox::from_label("Model"), app.edit_state().all.kind);
@@ -129,6 +149,7 @@ fn model_ui(ui: &mut Ui, app: &VolscopeApp, out: &mut Vec<Action>) {
     if ui.button("Refit").clicked() {
         out.push(Action::Refit);
     }
+    compare_ui(ui, app, out);
     if app.fitting() {
         ui.spinner();
         ui.label("fitting…");

@@ -129,8 +129,8 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
 /// The Gauss–Newton normal equations: `a` = JᵀJ and `g` = Jᵀr (J row-major m × n).
 ///
 /// A slice fit (n ≤ [`SMALL_PROBLEM`]) multiplies the no-copy row-major view. A surface reads the buffer as
-/// the column-major n × m matrix Jᵀ, whose columns (the rows of J) are contiguous, and sums rank-one updates
-/// j jᵀ over each row's leading non-zero block (a chained surface's Jacobian is block lower-triangular): on
+/// the column-major n × m matrix Jᵀ, whose columns (the rows of J) are contiguous, and sums symmetric rank-one
+/// updates j jᵀ (lower triangle, mirrored at the end) over each row's leading non-zero block (a chained surface's Jacobian is block lower-triangular): on
 /// the 33-parameter eSSVI of a real BTC chain that cut the polish from 21.5 to 6.5 ms.
 fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut DMatrix<f64>, g: &mut DVector<f64>) {
     let m = r.len();
@@ -145,12 +145,14 @@ fn normal_equations(jac: &[f64], r: &[f64], n: usize, a: &mut DMatrix<f64>, g: &
     for row in jt.column_iter() {
         let used = row.iter().rposition(|v| *v != 0.0).map_or(0, |i| i + 1);
         if used == n {
-            a.ger(1.0, &row, &row, 1.0);
+            a.syger(1.0, &row, &row, 1.0);
         } else if used > 0 {
             let head = row.rows(0, used);
-            a.view_mut((0, 0), (used, used)).ger(1.0, &head, &head, 1.0);
+            a.view_mut((0, 0), (used, used)).syger(1.0, &head, &head, 1.0);
         }
     }
+    // The updates wrote the lower triangle only (JᵀJ is symmetric).
+    a.fill_upper_triangle_with_lower_triangle();
     jt.mul_to(&DVectorView::from_slice(r, m), g);
 }
 

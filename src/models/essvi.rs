@@ -346,14 +346,21 @@ impl ChainedSurface for Essvi {
         let prev = prev.map(EssviSlice::from_slice);
         let psi0 = (0.8 * level.max(1e-8).sqrt()).min(1.5);
         let mut out = Vec::new();
-        for (rho, scale) in [(0.0, 1.0), (-0.3, 1.0), (0.3, 1.0), (0.0, 2.5)] {
-            let want = EssviSlice { theta: level, rho, psi: psi0 * scale };
-            let x = Essvi::link_coordinates(prev.as_ref(), &want);
-            out.push(vec![x[1], x[2]]);
-        }
         if let Some(p) = prev {
             // The previous slice's own shape (as close as the box allows).
             let x = Essvi::link_coordinates(Some(&p), &EssviSlice { theta: level, ..p });
+            out.push(vec![x[1], x[2]]);
+        }
+        // A few shapes around the power law's typical one; fewer after the first expiry, where the previous
+        // shape is the best guess.
+        let guesses: &[(f64, f64)] = if prev.is_some() {
+            &[(0.0, 1.0), (-0.3, 1.0)]
+        } else {
+            &[(0.0, 1.0), (-0.3, 1.0), (0.3, 1.0), (0.0, 2.5)]
+        };
+        for &(rho, scale) in guesses {
+            let want = EssviSlice { theta: level, rho, psi: psi0 * scale };
+            let x = Essvi::link_coordinates(prev.as_ref(), &want);
             out.push(vec![x[1], x[2]]);
         }
         out

@@ -25,8 +25,7 @@ use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
 use super::problem::{SurfaceCoordinates, TaggedPoints, TaggedProblem};
 use super::report::{FitStatus, QuoteUse, SliceFitReport};
 use crate::market::{ExpirySlice, Snapshot};
-use crate::models::SmileModel;
-use crate::models::{SurfaceModel, SurfaceParams};
+use crate::models::{SmileModel, SurfaceModel, SurfaceParams};
 
 /// The fit of a surface model to a snapshot.
 #[derive(Clone, Debug)]

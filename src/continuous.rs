@@ -8,6 +8,7 @@ use crate::arbitrage::butterfly_check;
 use crate::calibrate::fit::butterfly_range;
 use crate::calibrate::SurfaceFit;
 use crate::models::{FittedSmile, SliceInputs, SurfaceModel, SurfaceParams};
+use crate::numeric::{bracket, Bracket};
 use crate::surface::{delta_quotes, DeltaQuotes};
 
 /// The tenors of the constant-maturity read-outs, days.
@@ -69,13 +70,10 @@ impl<'a> ContinuousSurface<'a> {
     /// The forward at `t`: log-linear in T between expiries, flat beyond them.
     pub fn forward_at(&self, t: f64) -> f64 {
         let (ts, fs) = (&self.t_years, &self.forwards);
-        match ts.iter().position(|&ti| ti >= t) {
-            Some(0) => fs[0],
-            None => fs[fs.len() - 1],
-            Some(j) => {
-                let f = if ts[j] > ts[j - 1] { (t - ts[j - 1]) / (ts[j] - ts[j - 1]) } else { 1.0 };
-                (fs[j - 1].ln() + f * (fs[j].ln() - fs[j - 1].ln())).exp()
-            }
+        match bracket(ts, t) {
+            Bracket::First => fs[0],
+            Bracket::Last => fs[fs.len() - 1],
+            Bracket::Between { upper: j, weight } => (fs[j - 1].ln() + weight * (fs[j].ln() - fs[j - 1].ln())).exp(),
         }
     }
 

@@ -21,9 +21,49 @@ pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     (0..n).map(|i| if i + 1 == n { hi } else { lo + step * i as f64 }).collect()
 }
 
+/// Where a time falls among increasing times `ts` (the interpolation of every surface read-out in T).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bracket {
+    /// At or before the first time.
+    First,
+    /// After the last time.
+    Last,
+    /// Between `ts[upper − 1]` and `ts[upper]` (at most the upper one), `weight` ∈ [0, 1] of the way (1 when the
+    /// two times are equal).
+    Between {
+        /// Index of the upper time.
+        upper: usize,
+        /// Linear weight of the upper time.
+        weight: f64,
+    },
+}
+
+/// The [`Bracket`] of `t` in `ts` (increasing; empty gives [`Bracket::Last`]).
+pub fn bracket(ts: &[f64], t: f64) -> Bracket {
+    match ts.iter().position(|&ti| ti >= t) {
+        Some(0) => Bracket::First,
+        None => Bracket::Last,
+        Some(j) => {
+            let weight = if ts[j] > ts[j - 1] { ((t - ts[j - 1]) / (ts[j] - ts[j - 1])).clamp(0.0, 1.0) } else { 1.0 };
+            Bracket::Between { upper: j, weight }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bracket_of_times() {
+        let ts = [1.0, 2.0, 4.0];
+        assert_eq!(bracket(&ts, 0.5), Bracket::First);
+        assert_eq!(bracket(&ts, 1.0), Bracket::First);
+        assert_eq!(bracket(&ts, 3.0), Bracket::Between { upper: 2, weight: 0.5 });
+        assert_eq!(bracket(&ts, 4.0), Bracket::Between { upper: 2, weight: 1.0 });
+        assert_eq!(bracket(&ts, 5.0), Bracket::Last);
+        assert_eq!(bracket(&[], 1.0), Bracket::Last);
+    }
 
     #[test]
     fn median_of_odd_even_empty_and_non_finite() {

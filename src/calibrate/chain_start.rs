@@ -3,11 +3,10 @@
 //! the box the previous expiry leaves (so every stage keeps the surface free of arbitrage). Its answer is the
 //! start of the global polish (`surface_fit`).
 
-use super::config::{FitConfig, Solver};
+use super::config::FitConfig;
 use super::fit::{anchor, Point};
-use super::lbfgs::{self, LbfgsOptions};
-use super::lm::{minimize, LmOptions, LmStop};
-use super::problem::{CoordinateMap, TaggedPoints, TaggedProblem};
+use super::lm::LmStop;
+use super::problem::{central_differences, solve_bounded, CoordinateMap, TaggedPoints, TaggedProblem};
 use crate::models::{ChainedSurface, SmileModel, SurfaceModel, SurfaceParams};
 
 /// One expiry's data for the stage.
@@ -43,18 +42,16 @@ impl PinnedLink<'_> {
 impl CoordinateMap for PinnedLink<'_> {
     fn set(&mut self, x: &[f64]) -> bool {
         self.smile = self.smile_at(x);
-        let mut xb = x.to_vec();
-        self.dsmile = (0..x.len())
-            .map(|j| {
-                let h = 1e-7 * x[j].abs().max(1e-4);
-                xb[j] = x[j] + h;
-                let up = self.smile_at(&xb);
-                xb[j] = x[j] - h;
-                let down = self.smile_at(&xb);
-                xb[j] = x[j];
-                up.iter().zip(&down).map(|(u, d)| (u - d) / (2.0 * h)).collect()
-            })
-            .collect();
+        let mut dsmile = Vec::with_capacity(x.len());
+        central_differences(
+            x,
+            1e-7,
+            |xb| self.smile_at(xb),
+            |_, h, up, down| {
+                dsmile.push(up.iter().zip(&down).map(|(u, d)| (u - d) / (2.0 * h)).collect());
+            },
+        );
+        self.dsmile = dsmile;
         self.smile.iter().all(|v| v.is_finite())
     }
 
@@ -108,23 +105,8 @@ pub(super) fn chained_start(
         };
         let mut best: Option<(f64, Vec<f64>)> = None;
         for x0 in &starts {
-            let res = match config.solver {
-                Solver::Lm => minimize(
-                    &mut problem,
-                    x0,
-                    &lower,
-                    &upper,
-                    &LmOptions { max_iterations: config.max_iterations.min(100), ftol: 1e-8, ..LmOptions::default() },
-                ),
-                Solver::Lbfgs => lbfgs::minimize(
-                    &mut problem,
-                    x0,
-                    &lower,
-                    &upper,
-                    &LbfgsOptions { max_iterations: 4 * config.max_iterations.min(100), ..LbfgsOptions::default() },
-                )
-                .into_lm(),
-            };
+            let res =
+                solve_bounded(&mut problem, (x0, &lower, &upper), config.solver, config.max_iterations.min(100), 1e-8);
             iterations += res.iterations;
             evaluations += res.evaluations;
             if matches!(res.stop, LmStop::Failed(_)) {

@@ -4,9 +4,10 @@
 //! and the surface model's coordinates ([`SurfaceCoordinates`]). The residual rows are `point_residual` for
 //! both; an optional no-arbitrage penalty adds rows max(margin − g(k), 0) on a k grid of the first slice.
 
-use super::config::{Loss, Objective};
+use super::config::{Loss, Objective, Solver};
 use super::fit::{point_residual, Point};
-use super::lm::Residuals;
+use super::lbfgs::{self, LbfgsOptions};
+use super::lm::{minimize, LmOptions, LmResult, Residuals};
 use crate::arbitrage::durrleman_g;
 use crate::models::{SmileModel, SurfaceModel};
 
@@ -93,26 +94,24 @@ impl CoordinateMap for SurfaceCoordinates<'_> {
         let nx = x.len();
         let np = self.smiles.first().map_or(0, Vec::len);
         self.nx = nx;
-        self.dparams = vec![vec![0.0; np * nx]; self.n];
-        self.used = vec![0; self.n];
-        let mut xb = x.to_vec();
-        for j in 0..nx {
-            let h = 1e-6 * x[j].abs().max(1e-4);
-            xb[j] = x[j] + h;
-            let up = self.smiles_at(&xb);
-            xb[j] = x[j] - h;
-            let down = self.smiles_at(&xb);
-            xb[j] = x[j];
-            for (s, (u, d)) in up.iter().zip(&down).enumerate() {
-                for (i, (a, b)) in u.iter().zip(d).enumerate() {
-                    let v = (a - b) / (2.0 * h);
-                    if v != 0.0 {
-                        self.dparams[s][i * nx + j] = v;
-                        self.used[s] = self.used[s].max(j + 1);
+        let (mut dparams, mut used) = (vec![vec![0.0; np * nx]; self.n], vec![0; self.n]);
+        central_differences(
+            x,
+            1e-6,
+            |xb| self.smiles_at(xb),
+            |j, h, up, down| {
+                for (s, (u, d)) in up.iter().zip(&down).enumerate() {
+                    for (i, (a, b)) in u.iter().zip(d).enumerate() {
+                        let v = (a - b) / (2.0 * h);
+                        if v != 0.0 {
+                            dparams[s][i * nx + j] = v;
+                            used[s] = used[s].max(j + 1);
+                        }
                     }
                 }
-            }
-        }
+            },
+        );
+        (self.dparams, self.used) = (dparams, used);
         self.smiles.iter().flatten().all(|v| v.is_finite())
     }
 
@@ -130,6 +129,49 @@ impl CoordinateMap for SurfaceCoordinates<'_> {
                 *cell += g * dij;
             }
         }
+    }
+}
+
+/// Central differences of `eval` in each coordinate of `x`, with the step `rel`·max(|x_j|, 1e-4): calls
+/// `take(j, h, eval(x + h e_j), eval(x − h e_j))` for every j (the coordinate maps' ∂p/∂x).
+pub(super) fn central_differences<V>(
+    x: &[f64],
+    rel: f64,
+    eval: impl Fn(&[f64]) -> V,
+    mut take: impl FnMut(usize, f64, V, V),
+) {
+    let mut xb = x.to_vec();
+    for j in 0..x.len() {
+        let h = rel * x[j].abs().max(1e-4);
+        xb[j] = x[j] + h;
+        let up = eval(&xb);
+        xb[j] = x[j] - h;
+        let down = eval(&xb);
+        xb[j] = x[j];
+        take(j, h, up, down);
+    }
+}
+
+/// One bounded solve of `problem` from `x0` with `solver`, as every surface fit and stage runs it: LM stops at
+/// `max_iterations` or when the cost changes by less than `ftol` (relative); L-BFGS gets four times the
+/// iterations.
+pub(super) fn solve_bounded<R: Residuals>(
+    problem: &mut R,
+    (x0, lower, upper): (&[f64], &[f64], &[f64]),
+    solver: Solver,
+    max_iterations: usize,
+    ftol: f64,
+) -> LmResult {
+    match solver {
+        Solver::Lm => minimize(problem, x0, lower, upper, &LmOptions { max_iterations, ftol, ..LmOptions::default() }),
+        Solver::Lbfgs => lbfgs::minimize(
+            problem,
+            x0,
+            lower,
+            upper,
+            &LbfgsOptions { max_iterations: 4 * max_iterations, ..LbfgsOptions::default() },
+        )
+        .into_lm(),
     }
 }
 

@@ -17,12 +17,11 @@
 use std::time::Instant;
 
 use super::chain_start::{chained_start, StageSlice};
-use super::config::{FitConfig, Solver};
+use super::config::FitConfig;
 use super::error::FitError;
 use super::fit::{anchor, fill_statistics, fit_slice_shell, market_atm, select, slice_points, Point};
-use super::lbfgs::{self, LbfgsOptions};
-use super::lm::{minimize, LmOptions, LmResult, LmStop, Residuals};
-use super::problem::{SurfaceCoordinates, TaggedPoints, TaggedProblem};
+use super::lm::{LmResult, LmStop};
+use super::problem::{solve_bounded, SurfaceCoordinates, TaggedPoints, TaggedProblem};
 use super::report::{FitStatus, QuoteUse, SliceFitReport};
 use crate::market::{ExpirySlice, Snapshot};
 use crate::models::{SmileModel, SurfaceModel, SurfaceParams};
@@ -242,7 +241,7 @@ fn solve(
     };
     let mut polish = |start: &SurfaceParams, out: &mut Solved| {
         let Some(x0) = surface.coordinates_of(start) else { return };
-        let res = run_solver(&mut problem, &x0, &lower, &upper, config, ftol);
+        let res = solve_bounded(&mut problem, (&x0, &lower, &upper), config.solver, config.max_iterations, ftol);
         out.iterations += res.iterations;
         out.evaluations += res.evaluations;
         if let LmStop::Failed(why) = &res.stop {
@@ -276,34 +275,6 @@ fn solve(
         polish(start, &mut out);
     }
     out
-}
-
-/// One bounded solve with the configured solver (LM stops when the cost changes by less than `ftol`, relative).
-fn run_solver<R: Residuals>(
-    problem: &mut R,
-    x0: &[f64],
-    lower: &[f64],
-    upper: &[f64],
-    config: &FitConfig,
-    ftol: f64,
-) -> LmResult {
-    match config.solver {
-        Solver::Lm => minimize(
-            problem,
-            x0,
-            lower,
-            upper,
-            &LmOptions { max_iterations: config.max_iterations, ftol, ..LmOptions::default() },
-        ),
-        Solver::Lbfgs => lbfgs::minimize(
-            problem,
-            x0,
-            lower,
-            upper,
-            &LbfgsOptions { max_iterations: 4 * config.max_iterations, ..LbfgsOptions::default() },
-        )
-        .into_lm(),
-    }
 }
 
 /// The market's ATM total variance of a slice's points (NaN without points).

@@ -48,32 +48,13 @@ pub fn run_fit(args: &FitArgs) -> anyhow::Result<String> {
     let build = BuildOptions { underlying: args.underlying.clone(), at_ms, ..BuildOptions::default() };
     let snapshot =
         raw.snapshot(&build).map_err(|e| anyhow!("{}: {e}\n{}", args.file.display(), raw.report.describe()))?;
-    let mut tenor_smiles: Vec<TenorSmile> = Vec::new();
-    let (reports, surface) = match kind.surface() {
+    let (reports, surface, tenor_smiles) = match kind.surface() {
         Some(model) => {
             let fit = fit_surface(model.as_ref(), &snapshot, &config, None);
-            let forwards = fit
-                .expiries_ms
-                .iter()
-                .map(|ms| snapshot.slices.iter().find(|s| s.expiry_ms == *ms).map_or(f64::NAN, |s| s.forward))
-                .collect();
-            let continuous = ContinuousSurface::new(model.as_ref(), &fit, forwards);
-            let certificate = continuous.as_ref().map(|c| certify(c, true));
-            let tenor_days: Vec<(String, f64)> = match &tenors {
-                Some(t) => t.clone(),
-                None => DEFAULT_TENORS_DAYS.iter().map(|d| (format!("{d}d"), *d)).collect(),
-            };
-            let days: Vec<f64> = tenor_days.iter().map(|(_, d)| *d).collect();
-            let readouts = continuous.as_ref().map(|c| tenor_readouts(c, &days)).unwrap_or_default();
-            if let (Some(c), Some(_)) = (&continuous, &tenors) {
-                tenor_smiles = tenor_days
-                    .iter()
-                    .filter_map(|(label, d)| Some(TenorSmile { label: label.clone(), smile: c.smile_at(d / 365.0)? }))
-                    .collect();
-            }
-            (fit.reports.clone(), Some(surface_json(&fit, certificate.as_ref(), &readouts)))
+            let (object, tenor_smiles) = surface_outputs(model.as_ref(), &fit, &snapshot, tenors.as_deref());
+            (fit.reports, Some(object), tenor_smiles)
         }
-        None => (fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config), None),
+        None => (fit_snapshot(&snapshot, |slice| kind.for_slice(slice), &config), None, Vec::new()),
     };
     let smiles: Vec<Option<FittedSmile>> = reports.iter().map(|r| r.smile(kind)).collect();
     let fits: Vec<(&SliceFitReport, &FittedSmile)> =
@@ -156,6 +137,37 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|e| anyhow!("{}: line {}, column {}: {e}", path.display(), e.line(), e.column()))
+}
+
+/// fit.json's `surface` object (certificate and constant-maturity read-outs at `tenors`, or the default
+/// tenors) and, when `--tenors` was given, the smiles at those tenors for grid.csv.
+fn surface_outputs(
+    model: &dyn crate::models::SurfaceModel,
+    fit: &crate::calibrate::SurfaceFit,
+    snapshot: &Snapshot,
+    tenors: Option<&[(String, f64)]>,
+) -> (serde_json::Value, Vec<TenorSmile>) {
+    let forwards = fit
+        .expiries_ms
+        .iter()
+        .map(|ms| snapshot.slices.iter().find(|s| s.expiry_ms == *ms).map_or(f64::NAN, |s| s.forward))
+        .collect();
+    let continuous = ContinuousSurface::new(model, fit, forwards);
+    let certificate = continuous.as_ref().map(|c| certify(c, true));
+    let tenor_days: Vec<(String, f64)> = match tenors {
+        Some(t) => t.to_vec(),
+        None => DEFAULT_TENORS_DAYS.iter().map(|d| (format!("{d}d"), *d)).collect(),
+    };
+    let days: Vec<f64> = tenor_days.iter().map(|(_, d)| *d).collect();
+    let readouts = continuous.as_ref().map(|c| tenor_readouts(c, &days)).unwrap_or_default();
+    let smiles = match (&continuous, tenors) {
+        (Some(c), Some(_)) => tenor_days
+            .iter()
+            .filter_map(|(label, d)| Some(TenorSmile { label: label.clone(), smile: c.smile_at(d / 365.0)? }))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (surface_json(fit, certificate.as_ref(), &readouts), smiles)
 }
 
 /// Most tenors one `--tenors` may list.

@@ -31,6 +31,7 @@
 use super::ssvi::ssvi_to_raw;
 use super::surface_model::{ChainedSurface, SurfaceModel, SurfaceParams};
 use super::ModelKind;
+use crate::numeric::{bracket, Bracket};
 
 /// Per-expiry parameter names.
 pub const ESSVI_EXPIRY_PARAMS: [&str; 3] = ["theta", "rho", "psi"];
@@ -206,9 +207,8 @@ impl Essvi {
     /// quote), clamped to what keeps the neighbours calendar-free.
     pub fn interpolate(slices: &[EssviSlice], ts: &[f64], t: f64, anchor: Option<(f64, f64)>) -> Option<EssviSlice> {
         let (first, last) = (slices.first()?, slices.last()?);
-        let after = ts.iter().position(|&ti| ti >= t);
-        let slice = match after {
-            Some(0) => {
+        let slice = match bracket(ts, t) {
+            Bracket::First => {
                 let t1 = ts[0];
                 let through = anchor.and_then(|(k, w)| EssviSlice::theta_through(first.rho, first.psi, k, w));
                 let lambda = match through {
@@ -217,15 +217,14 @@ impl Essvi {
                 };
                 EssviSlice { theta: first.theta * lambda, rho: first.rho, psi: first.psi * lambda }
             }
-            None => {
+            Bracket::Last => {
                 let tn = *ts.last()?;
                 let through = anchor.and_then(|(k, w)| EssviSlice::theta_through(last.rho, last.psi, k, w));
                 let theta = through.unwrap_or(last.theta * t / tn).max(last.theta);
                 EssviSlice { theta, ..*last }
             }
-            Some(j) => {
+            Bracket::Between { upper: j, weight: f } => {
                 let (a, b) = (&slices[j - 1], &slices[j]);
-                let f = if ts[j] > ts[j - 1] { ((t - ts[j - 1]) / (ts[j] - ts[j - 1])).clamp(0.0, 1.0) } else { 1.0 };
                 let lin = |x: f64, y: f64| x + f * (y - x);
                 let (p, c) = (lin(a.p(), b.p()), lin(a.c(), b.c()));
                 let psi = 0.5 * (p + c);

@@ -16,6 +16,7 @@
 use super::surface_model::{SurfaceModel, SurfaceParams};
 use super::svi::SviParams;
 use super::ModelKind;
+use crate::numeric::Bracket;
 
 /// Global parameter names.
 pub const SSVI_GLOBAL_PARAMS: [&str; 3] = ["rho", "eta", "gamma"];
@@ -154,13 +155,10 @@ impl SurfaceModel for Ssvi {
     fn interpolate(&self, params: &SurfaceParams, ts: &[f64], t: f64, _anchor: Option<(f64, f64)>) -> Option<Vec<f64>> {
         let thetas: Vec<f64> = params.per_expiry.iter().map(|p| p[0]).collect();
         let (&t1, &tn) = (ts.first()?, ts.last()?);
-        let theta = match ts.iter().position(|&ti| ti >= t) {
-            Some(0) => thetas[0] * (t / t1).clamp(1e-9, 1.0),
-            None => thetas[thetas.len() - 1] * t / tn,
-            Some(j) => {
-                let f = if ts[j] > ts[j - 1] { (t - ts[j - 1]) / (ts[j] - ts[j - 1]) } else { 1.0 };
-                thetas[j - 1] + f.clamp(0.0, 1.0) * (thetas[j] - thetas[j - 1])
-            }
+        let theta = match crate::numeric::bracket(ts, t) {
+            Bracket::First => thetas[0] * (t / t1).clamp(1e-9, 1.0),
+            Bracket::Last => thetas[thetas.len() - 1] * t / tn,
+            Bracket::Between { upper: j, weight } => thetas[j - 1] + weight * (thetas[j] - thetas[j - 1]),
         };
         (theta > 0.0 && theta.is_finite()).then(|| vec![theta])
     }

@@ -8,13 +8,7 @@ use volscope::io::{load_path, LoadOptions};
 use volscope::market::{BuildOptions, ExpirySlice, QuoteSide, QuoteStatus, Snapshot};
 use volscope::models::{SmileModel, Svi};
 
-const FILES: [&str; 5] = [
-    "deribit_btc_eth_20260102T162624Z.csv",
-    "deribit_btc_eth_20260316T050739Z.csv",
-    "deribit_btc_eth_20260316T095742Z.csv",
-    "deribit_btc_eth_20260316T161206Z.csv",
-    "deribit_btc_eth_20260316T214018Z.csv",
-];
+const FILES: [&str; 5] = common::DERIBIT_SNAPSHOTS;
 
 fn snapshot(file: &str, underlying: &str) -> Option<Snapshot> {
     let path = common::shared_dir()?.join("data").join(file);

@@ -15,13 +15,7 @@ use volscope::models::essvi::EssviSlice;
 use volscope::models::{Essvi, ModelKind, SmileModel, Svi};
 use volscope::pricing::OptionKind;
 
-const FILES: [&str; 5] = [
-    "deribit_btc_eth_20260102T162624Z.csv",
-    "deribit_btc_eth_20260316T050739Z.csv",
-    "deribit_btc_eth_20260316T095742Z.csv",
-    "deribit_btc_eth_20260316T161206Z.csv",
-    "deribit_btc_eth_20260316T214018Z.csv",
-];
+const FILES: [&str; 5] = common::DERIBIT_SNAPSHOTS;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.retain(|x| x.is_finite());

@@ -14,13 +14,7 @@ use volscope::models::ssvi::{power_law_phi, ssvi_total_variance};
 use volscope::models::{ModelKind, SmileModel, Ssvi, SurfaceModel, SurfaceParams, Svi};
 use volscope::pricing::OptionKind;
 
-const FILES: [&str; 5] = [
-    "deribit_btc_eth_20260102T162624Z.csv",
-    "deribit_btc_eth_20260316T050739Z.csv",
-    "deribit_btc_eth_20260316T095742Z.csv",
-    "deribit_btc_eth_20260316T161206Z.csv",
-    "deribit_btc_eth_20260316T214018Z.csv",
-];
+const FILES: [&str; 5] = common::DERIBIT_SNAPSHOTS;
 
 fn snapshot(file: &str, underlying: &str) -> Option<Snapshot> {
     let path = common::shared_dir()?.join("data").join(file);

@@ -23,6 +23,15 @@ pub fn shared_dir() -> Option<PathBuf> {
     None
 }
 
+/// The five real Deribit collector snapshots of ../shared/data (BTC and ETH in each), by file name.
+pub const DERIBIT_SNAPSHOTS: [&str; 5] = [
+    "deribit_btc_eth_20260102T162624Z.csv",
+    "deribit_btc_eth_20260316T050739Z.csv",
+    "deribit_btc_eth_20260316T095742Z.csv",
+    "deribit_btc_eth_20260316T161206Z.csv",
+    "deribit_btc_eth_20260316T214018Z.csv",
+];
+
 /// Path of a file under `shared/reference`, or `None` when the shared directory is absent.
 pub fn reference_file(name: &str) -> Option<PathBuf> {
     shared_dir().map(|d| d.join("reference").join(name))
